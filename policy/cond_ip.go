@@ -1,0 +1,28 @@
+package policy
+
+import "net/netip"
+
+// IpAddress and NotIpAddress test an address against IPv4 or IPv6 CIDR
+// ranges; an address without a prefix length is a /32 (or /128).
+
+type ipPrefix = netip.Prefix
+
+func parseIPPrefix(s string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+func matchIP(cv *cvalue, x string) bool {
+	a, err := netip.ParseAddr(x)
+	if err != nil {
+		return false
+	}
+	return cv.ip.Contains(a.Unmap())
+}

@@ -1,0 +1,210 @@
+package policy
+
+import "strings"
+
+// PrincipalType is the kind of identity that makes a request.
+type PrincipalType uint8
+
+const (
+	// User is an IAM user signing with its long-term access key.
+	User PrincipalType = iota + 1
+	// AssumedRole is a role session from sts:AssumeRole.
+	AssumedRole
+	// FederatedUser is a session from sts:GetFederationToken.
+	FederatedUser
+	// Root is an account's root user.
+	Root
+)
+
+// String returns the value of aws:PrincipalType for the type: "User",
+// "AssumedRole", "FederatedUser" or, for the root user, "Account".
+func (t PrincipalType) String() string {
+	switch t {
+	case User:
+		return "User"
+	case AssumedRole:
+		return "AssumedRole"
+	case FederatedUser:
+		return "FederatedUser"
+	case Root:
+		return "Account"
+	default:
+		return ""
+	}
+}
+
+// Tag is a key-value pair; tag keys compare case-insensitively.
+type Tag struct {
+	Key, Value string
+}
+
+// Principal is the caller of a request.
+type Principal struct {
+	// ARN is the caller's identity: arn:aws:iam::ACCT:user/NAME,
+	// arn:aws:sts::ACCT:assumed-role/ROLE/SESSION,
+	// arn:aws:sts::ACCT:federated-user/NAME or arn:aws:iam::ACCT:root.
+	ARN string
+	// Account is the 12-digit account the caller belongs to.
+	Account string
+	Type    PrincipalType
+	// Username is the IAM user name (User only).
+	Username string
+	// UserID is the value of aws:userid.
+	UserID string
+	// RoleARN is the role's ARN, path included (AssumedRole only).
+	RoleARN string
+	// Tags are the effective principal tags (aws:PrincipalTag/...).
+	Tags []Tag
+}
+
+// Context holds the request-context keys that do not come from the
+// principal: aws:SourceIp, aws:CurrentTime, aws:ResourceTag/..., and so on.
+// Keys compare case-insensitively. The zero value is empty and ready.
+type Context struct {
+	entries []ctxEntry
+}
+
+type ctxEntry struct {
+	key string // lower-cased
+	val value
+}
+
+// value is a context key's value: one string, or a list for multi-valued
+// keys such as aws:TagKeys.
+type value struct {
+	one   string
+	many  []string
+	multi bool
+}
+
+func (v *value) len() int {
+	if v.multi {
+		return len(v.many)
+	}
+	return 1
+}
+
+func (v *value) at(i int) string {
+	if v.multi {
+		return v.many[i]
+	}
+	return v.one
+}
+
+// Set gives the single-valued key k the value v, replacing any value.
+func (c *Context) Set(k, v string) {
+	c.put(k, value{one: v})
+}
+
+// SetMulti gives the multi-valued key k the values vs (which may be empty).
+func (c *Context) SetMulti(k string, vs []string) {
+	c.put(k, value{many: vs, multi: true})
+}
+
+func (c *Context) put(k string, v value) {
+	k = strings.ToLower(k)
+	for i := range c.entries {
+		if c.entries[i].key == k {
+			c.entries[i].val = v
+			return
+		}
+	}
+	c.entries = append(c.entries, ctxEntry{key: k, val: v})
+}
+
+// Get returns the values of key k and whether it is present.
+func (c *Context) Get(k string) ([]string, bool) {
+	v, ok := c.get(strings.ToLower(k))
+	if !ok {
+		return nil, false
+	}
+	if v.multi {
+		return v.many, true
+	}
+	return []string{v.one}, true
+}
+
+// Len returns the number of keys set.
+func (c *Context) Len() int { return len(c.entries) }
+
+// Each calls f for every key set, in the order they were first set.
+func (c *Context) Each(f func(key string, values []string, multi bool)) {
+	for _, e := range c.entries {
+		if e.val.multi {
+			f(e.key, e.val.many, true)
+		} else {
+			f(e.key, []string{e.val.one}, false)
+		}
+	}
+}
+
+func (c *Context) get(lower string) (value, bool) {
+	if c == nil {
+		return value{}, false
+	}
+	for i := range c.entries {
+		if c.entries[i].key == lower {
+			return c.entries[i].val, true
+		}
+	}
+	return value{}, false
+}
+
+// Request is one authorization question: may Principal perform Action on
+// Resource in Context?
+type Request struct {
+	Principal *Principal
+	// Action is "service:Operation", e.g. "ivs:GetChannel".
+	Action string
+	// Resource is the ARN acted on, or "*" for actions without
+	// resource-level permissions.
+	Resource string
+	// ResourceAccount is the account that owns the resource. When empty it
+	// is read from the resource ARN.
+	ResourceAccount string
+	// Context holds the keys not derived from the principal. It may be nil.
+	Context *Context
+}
+
+// lookup resolves a lower-cased condition key: first the request context,
+// then the keys derived from the principal.
+func (st *evalState) lookup(key string) (value, bool) {
+	if v, ok := st.req.Context.get(key); ok {
+		return v, true
+	}
+	p := st.req.Principal
+	if p == nil || !strings.HasPrefix(key, "aws:") {
+		return value{}, false
+	}
+	switch key {
+	case "aws:principalarn":
+		if p.Type == AssumedRole {
+			return value{one: p.RoleARN}, true
+		}
+		return value{one: p.ARN}, true
+	case "aws:principalaccount":
+		return value{one: p.Account}, true
+	case "aws:principaltype":
+		return value{one: p.Type.String()}, true
+	case "aws:userid":
+		if p.UserID == "" {
+			return value{}, false
+		}
+		return value{one: p.UserID}, true
+	case "aws:username":
+		if p.Type != User {
+			return value{}, false
+		}
+		return value{one: p.Username}, true
+	}
+	const tagPrefix = "aws:principaltag/"
+	if strings.HasPrefix(key, tagPrefix) {
+		name := key[len(tagPrefix):]
+		for i := range p.Tags {
+			if strings.EqualFold(p.Tags[i].Key, name) {
+				return value{one: p.Tags[i].Value}, true
+			}
+		}
+	}
+	return value{}, false
+}
