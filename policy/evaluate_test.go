@@ -1,0 +1,174 @@
+package policy
+
+import (
+	"sync"
+	"testing"
+)
+
+const (
+	acct    = "123456789012"
+	channel = "arn:aws:ivs:us-west-2:123456789012:channel/VgNkEJgOVX9N"
+)
+
+func mustCompile(t testing.TB, id string, kind Kind, doc string) *Compiled {
+	t.Helper()
+	c, err := ParseCompiled(id, []byte(doc), kind)
+	if err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	return c
+}
+
+func alice() *Principal {
+	return &Principal{ARN: "arn:aws:iam::123456789012:user/alice", Account: acct, Type: User, Username: "alice", UserID: "AIDAALICE"}
+}
+
+func roleSession() *Principal {
+	return &Principal{ARN: "arn:aws:sts::123456789012:assumed-role/StreamOps/s1", Account: acct, Type: AssumedRole,
+		UserID: "AROAEXAMPLE:s1", RoleARN: "arn:aws:iam::123456789012:role/ops/StreamOps"}
+}
+
+func TestDecisionExplains(t *testing.T) {
+	ident := `{"Version": "2012-10-17", "Statement": [
+		{"Sid": "Read", "Effect": "Allow", "Action": "ivs:Get*", "Resource": "*"},
+		{"Sid": "NoStop", "Effect": "Deny", "Action": "ivs:StopStream", "Resource": "*"},
+		{"Sid": "Ops", "Effect": "Allow", "Action": ["ivs:StopStream", "ivs:UpdateChannel", "ivs:DeleteChannel"], "Resource": "*"}]}`
+	boundary := `{"Statement": [{"Sid": "Bound", "Effect": "Allow", "Action": ["ivs:Get*", "ivs:UpdateChannel"], "Resource": "*"}]}`
+	session := `{"Statement": [{"Sid": "Sess", "Effect": "Allow", "Action": "ivs:GetChannel", "Resource": "*"}]}`
+	set := NewSet(Policies{
+		Identity: []*Compiled{mustCompile(t, "role-policy", KindIdentity, ident)},
+		Boundary: mustCompile(t, "boundary", KindIdentity, boundary),
+		Session:  []*Compiled{mustCompile(t, "session", KindIdentity, session)},
+	})
+	tests := []struct {
+		action  string
+		outcome Outcome
+		missing Source
+		refs    []StatementRef
+	}{
+		{"ivs:GetChannel", Allow, 0, []StatementRef{
+			{SourceIdentity, "role-policy", "Read", 0}, {SourceBoundary, "boundary", "Bound", 0}, {SourceSession, "session", "Sess", 0}}},
+		{"ivs:StopStream", ExplicitDeny, 0, []StatementRef{{SourceIdentity, "role-policy", "NoStop", 1}}},
+		{"ivs:GetStream", ImplicitDeny, SourceSession, nil},
+		{"ivs:UpdateChannel", ImplicitDeny, SourceSession, nil},
+		{"ivs:DeleteChannel", ImplicitDeny, SourceBoundary, nil},
+		{"ivs:ListChannels", ImplicitDeny, SourceIdentity, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.action, func(t *testing.T) {
+			d := set.Evaluate(&Request{Principal: roleSession(), Action: tc.action, Resource: channel}, nil)
+			if d.Outcome != tc.outcome || d.Missing != tc.missing {
+				t.Fatalf("got %v (missing %v), want %v (missing %v)", d.Outcome, d.Missing, tc.outcome, tc.missing)
+			}
+			got := d.Statements()
+			if len(got) != len(tc.refs) {
+				t.Fatalf("statements = %+v, want %+v", got, tc.refs)
+			}
+			for i := range got {
+				if got[i] != tc.refs[i] {
+					t.Errorf("statement %d = %+v, want %+v", i, got[i], tc.refs[i])
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateResourcePolicies(t *testing.T) {
+	rp := func(principal string) *Compiled {
+		return mustCompile(t, "channel-policy", KindResource, `{"Statement": [{"Sid": "Share", "Effect": "Allow", "Principal": {"AWS": "`+
+			principal+`"}, "Action": "ivs:GetChannel", "Resource": "`+channel+`"}]}`)
+	}
+	bob := &Principal{ARN: "arn:aws:iam::111122223333:user/bob", Account: "111122223333", Type: User, Username: "bob"}
+	bobRoot := &Principal{ARN: "arn:aws:iam::111122223333:root", Account: "111122223333", Type: Root}
+	allowAll := []*Compiled{mustCompile(t, "all", KindIdentity, `{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}`)}
+	tests := []struct {
+		name     string
+		p        *Principal
+		identity []*Compiled
+		resource *Compiled
+		want     Outcome
+		missing  Source
+	}{
+		{"same account, names user", alice(), nil, rp("arn:aws:iam::123456789012:user/alice"), Allow, 0},
+		{"same account, names account", alice(), nil, rp("123456789012"), ImplicitDeny, SourceIdentity},
+		{"same account, names role path", roleSession(), nil, rp("arn:aws:iam::123456789012:role/ops/StreamOps"), Allow, 0},
+		{"same account, names session", roleSession(), nil, rp("arn:aws:sts::123456789012:assumed-role/StreamOps/s1"), Allow, 0},
+		{"cross account, no resource policy", bob, allowAll, nil, ImplicitDeny, SourceResource},
+		{"cross account, names other", bob, allowAll, rp("444455556666"), ImplicitDeny, SourceResource},
+		{"cross account, names account", bob, allowAll, rp("111122223333"), Allow, 0},
+		{"cross account, no identity allow", bob, nil, rp("arn:aws:iam::111122223333:user/bob"), ImplicitDeny, SourceIdentity},
+		{"root, own account", &Principal{ARN: "arn:aws:iam::123456789012:root", Account: acct, Type: Root}, nil, nil, Allow, 0},
+		{"root, other account named", bobRoot, nil, rp("arn:aws:iam::111122223333:root"), Allow, 0},
+		{"root, other account not named", bobRoot, nil, rp("444455556666"), ImplicitDeny, SourceResource},
+		{"anyone", bob, allowAll, rp("*"), Allow, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Evaluate(&Request{Principal: tc.p, Action: "ivs:GetChannel", Resource: channel}, Policies{Identity: tc.identity}, tc.resource)
+			if d.Outcome != tc.want || d.Missing != tc.missing {
+				t.Fatalf("got %v (missing %v), want %v (missing %v)", d.Outcome, d.Missing, tc.want, tc.missing)
+			}
+		})
+	}
+}
+
+func TestEvaluateContextAndResourceAccount(t *testing.T) {
+	pol := []*Compiled{mustCompile(t, "p", KindIdentity, `{"Version": "2012-10-17", "Statement": [
+		{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media-${aws:username}/*"},
+		{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*", "Condition": {"StringEquals": {"aws:username": "override"}}}]}`)}
+	req := &Request{Principal: alice(), Action: "s3:GetObject", Resource: "arn:aws:s3:::media-alice/clip.mp4"}
+	if d := Evaluate(req, Policies{Identity: pol}, nil); d.Outcome != Allow {
+		t.Errorf("ARN without account counts as same account: got %v", d.Outcome)
+	}
+	req.ResourceAccount = "111122223333"
+	if d := Evaluate(req, Policies{Identity: pol}, nil); d.Outcome != ImplicitDeny || d.Missing != SourceResource {
+		t.Errorf("resource of another account without resource policy: got %v %v", d.Outcome, d.Missing)
+	}
+	ctx := &Context{}
+	ctx.Set("AWS:UserName", "override")
+	req = &Request{Principal: alice(), Action: "IAM:getuser", Resource: "*", Context: ctx}
+	if d := Evaluate(req, Policies{Identity: pol}, nil); d.Outcome != Allow {
+		t.Errorf("a context key overrides the derived one: got %v", d.Outcome)
+	}
+	if d := Evaluate(&Request{Action: "iam:GetUser", Resource: "*"}, Policies{Identity: pol}, nil); d.Outcome != ImplicitDeny {
+		t.Errorf("no principal: got %v", d.Outcome)
+	}
+}
+
+func TestEvaluateIsZeroAllocAndConcurrent(t *testing.T) {
+	set := NewSet(Policies{Identity: []*Compiled{mustCompile(t, "tags", KindIdentity, `{"Version": "2012-10-17", "Statement": [
+		{"Sid": "ListWidgetsInConsole", "Effect": "Allow", "Action": "ivs:ListChannels", "Resource": "arn:aws:ivs:*:*:channel/*"},
+		{"Sid": "ViewChannelIfOwner", "Effect": "Allow", "Action": "ivs:GetChannel", "Resource": "arn:aws:ivs:*:*:channel/*",
+		 "Condition": {"StringEquals": {"aws:ResourceTag/Owner": "${aws:username}"}}},
+		{"Effect": "Allow", "Action": "ivs:GetStream", "Resource": "arn:aws:ivs:*:*:channel/${aws:username}-*",
+		 "Condition": {"StringLike": {"aws:RequestTag/x": "${aws:username}*"}, "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}"}}}]}`)}})
+	ctx := &Context{}
+	ctx.Set("aws:ResourceTag/owner", "alice")
+	ctx.Set("aws:RequestTag/x", "alice-1")
+	reqs := []*Request{
+		{Principal: alice(), Action: "ivs:GetChannel", Resource: channel, Context: ctx},
+		{Principal: alice(), Action: "ivs:GetStream", Resource: "arn:aws:ivs:us-west-2:123456789012:channel/alice-x", Context: ctx},
+	}
+	for _, req := range reqs {
+		if d := set.Evaluate(req, nil); d.Outcome != Allow {
+			t.Fatalf("%s: got %v", req.Action, d.Outcome)
+		}
+		if n := testing.AllocsPerRun(100, func() { set.Evaluate(req, nil) }); n != 0 {
+			t.Errorf("%s: %v allocations per evaluation, want 0", req.Action, n)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if d := set.Evaluate(reqs[i%2], nil); d.Outcome != Allow {
+					t.Errorf("concurrent evaluation: got %v", d.Outcome)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
