@@ -18,7 +18,7 @@ func decodeBase64(s string) ([]byte, bool) {
 func matchBinary(cv *cvalue, x string) bool {
 	var arr [maxExpand]byte
 	n := base64.StdEncoding.DecodedLen(len(x))
-	buf := arr[:0]
+	var buf []byte
 	if n > len(arr) {
 		buf = make([]byte, n)
 	} else {

@@ -54,22 +54,6 @@ func hasWildcard[P pattern](p P) bool {
 	return false
 }
 
-// unescape returns the literal text of a glob-form pattern without
-// wildcards.
-func unescape(p string) string {
-	if !strings.Contains(p, `\`) {
-		return p
-	}
-	b := make([]byte, 0, len(p))
-	for i := 0; i < len(p); i++ {
-		if p[i] == '\\' && i+1 < len(p) {
-			i++
-		}
-		b = append(b, p[i])
-	}
-	return string(b)
-}
-
 func lowerASCII(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + ('a' - 'A')
