@@ -10,7 +10,8 @@ type Compiled struct {
 	ID     string
 	kind   Kind
 	stmts  []cstmt
-	index  stmtIndex
+	allows stmtIndex
+	denies stmtIndex
 	source *Policy
 }
 
@@ -37,14 +38,13 @@ type cstmt struct {
 	conds        []condition
 }
 
-// actionPattern matches "service:Action" case-insensitively.
+// actionPattern matches "service:Action" case-insensitively. Both parts
+// are kept lower-case.
 type actionPattern struct {
 	all     bool   // "*"
-	service string // lower-cased; a glob when serviceGlob
-	name    string // lower-cased; a glob when nameGlob
+	service string // lower-cased; a glob when svcGlob
 	svcGlob bool
-	anyName bool // name is "*"
-	glob    bool // name has wildcards
+	name    fieldPattern
 }
 
 func compileAction(a string) actionPattern {
@@ -53,15 +53,28 @@ func compileAction(a string) actionPattern {
 	}
 	a = strings.ToLower(a)
 	svc, name, _ := strings.Cut(a, ":")
-	return actionPattern{
-		service: svc,
-		name:    name,
-		svcGlob: strings.ContainsAny(svc, "*?"),
-		anyName: name == "*",
-		glob:    strings.ContainsAny(name, "*?"),
+	return actionPattern{service: svc, svcGlob: strings.ContainsAny(svc, "*?"), name: compileNamePattern(name)}
+}
+
+// compileNamePattern compiles a lower-case action name pattern (where '\'
+// is an ordinary character, not an escape).
+func compileNamePattern(name string) fieldPattern {
+	star := strings.IndexByte(name, '*')
+	switch {
+	case name == "*":
+		return fieldPattern{kind: fieldAny}
+	case !strings.ContainsAny(name, "*?"):
+		return fieldPattern{kind: fieldExact, s: name}
+	case star == len(name)-1 && !strings.ContainsAny(name[:star], "*?"):
+		return fieldPattern{kind: fieldPrefix, s: name[:star]}
+	case star == 0 && !strings.ContainsAny(name[1:], "*?"):
+		return fieldPattern{kind: fieldSuffix, s: name[1:]}
+	default:
+		return fieldPattern{kind: fieldGlob, s: string(globLiteral(nil, name))}
 	}
 }
 
+// match reports whether the action svc:name (any case) matches.
 func (p *actionPattern) match(svc, name string) bool {
 	switch {
 	case p.all:
@@ -70,56 +83,86 @@ func (p *actionPattern) match(svc, name string) bool {
 		if !globMatch(p.service, svc, true) {
 			return false
 		}
-	case len(p.service) != len(svc) || !strings.EqualFold(p.service, svc):
+	case !equalLower(p.service, svc):
 		return false
 	}
-	switch {
-	case p.anyName:
+	switch f := &p.name; f.kind {
+	case fieldAny:
 		return true
-	case p.glob:
-		return globMatch(p.name, name, true)
+	case fieldExact:
+		return equalLower(f.s, name)
+	case fieldPrefix:
+		return len(name) >= len(f.s) && equalLower(f.s, name[:len(f.s)])
+	case fieldSuffix:
+		return len(name) >= len(f.s) && equalLower(f.s, name[len(name)-len(f.s):])
 	default:
-		return strings.EqualFold(p.name, name)
+		return globMatch(f.s, name, true)
 	}
+}
+
+// equalLower reports whether s equals the lower-case ASCII text lower,
+// ignoring the case of s.
+func equalLower(lower, s string) bool {
+	if len(lower) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if lower[i] != lowerASCII(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // resourcePattern matches an ARN.
 type resourcePattern struct {
-	all   bool      // "*"
-	exact string    // no wildcards, no variables: compare as is
-	glob  string    // glob-form ARN pattern
-	tmpl  *template // with policy variables
-	isLit bool
+	kind  resourceKind
+	exact string     // resExact: the ARN itself
+	arn   arnPattern // resARN
+	tmpl  *template  // resTemplate: with policy variables
 }
+
+type resourceKind uint8
+
+const (
+	resAll resourceKind = iota
+	resExact
+	resARN
+	resTemplate
+)
 
 func compileResource(r string, vars bool) resourcePattern {
 	if r == "*" {
-		return resourcePattern{all: true}
+		return resourcePattern{kind: resAll}
 	}
 	if vars {
 		if t := parseTemplate(r); t != nil {
-			return resourcePattern{tmpl: t}
+			return resourcePattern{kind: resTemplate, tmpl: t}
 		}
 	}
 	g := string(globLiteral(nil, r))
 	if !hasWildcard(g) {
-		return resourcePattern{exact: r, isLit: true}
+		return resourcePattern{kind: resExact, exact: r}
 	}
-	return resourcePattern{glob: g}
+	p, _ := compileARNPattern(g)
+	return resourcePattern{kind: resARN, arn: p}
 }
 
-func (p *resourcePattern) match(st *evalState, res string) bool {
-	switch {
-	case p.all:
+func (p *resourcePattern) match(st *evalState) bool {
+	switch p.kind {
+	case resAll:
 		return true
-	case p.isLit:
-		return p.exact == res
-	case p.tmpl != nil:
+	case resExact:
+		return p.exact == st.req.Resource
+	case resARN:
+		if f := st.resourceFields(); f != nil {
+			return p.arn.match(f, st.req.Resource)
+		}
+		return arnMatch(p.arn.glob, st.req.Resource)
+	default:
 		var arr [maxExpand]byte
 		b, ok := p.tmpl.expand(arr[:0], st, expandARN)
-		return ok && arnMatch(b, res)
-	default:
-		return arnMatch(p.glob, res)
+		return ok && arnMatch(b, st.req.Resource)
 	}
 }
 
@@ -173,7 +216,8 @@ func Compile(id string, p *Policy) *Compiled {
 			}
 		}
 	}
-	c.index = buildIndex([]*Compiled{c})
+	c.allows = buildIndex([]*Compiled{c}, false)
+	c.denies = buildIndex([]*Compiled{c}, true)
 	return c
 }
 
@@ -186,48 +230,59 @@ func ParseCompiled(id string, doc []byte, kind Kind) (*Compiled, error) {
 	return Compile(id, p), nil
 }
 
-// stmtIndex finds the statements that may match an action's service
-// without scanning every statement: statements whose actions all name a
-// service without wildcards are filed under those services; the rest
-// (NotAction, "*", wildcard services) are always candidates.
+// stmtIndex finds the statements of one effect that may match an action
+// without scanning every statement. Statements whose Action names the
+// action exactly are filed under "service:action" (lower-case) and need no
+// action test; those with a wildcard action name are filed under their
+// service; the rest (NotAction, "*", wildcard services) are always
+// candidates. Small sets are scanned whole: for a handful of statements a
+// scan is faster than a map lookup, and it touches less memory.
 type stmtIndex struct {
+	small     []*cstmt
+	exact     map[string][]*cstmt
 	byService map[string][]*cstmt
 	always    []*cstmt
 }
 
-func buildIndex(pols []*Compiled) stmtIndex {
-	ix := stmtIndex{byService: make(map[string][]*cstmt)}
+// smallIndex is the number of statements up to which an index is a scan.
+const smallIndex = 8
+
+func buildIndex(pols []*Compiled, deny bool) stmtIndex {
+	var all []*cstmt
 	for _, c := range pols {
 		for i := range c.stmts {
-			s := &c.stmts[i]
-			general := s.notAction
-			for _, a := range s.actions {
-				if a.all || a.svcGlob {
-					general = true
-				}
+			if c.stmts[i].deny == deny {
+				all = append(all, &c.stmts[i])
 			}
-			if general {
-				ix.always = append(ix.always, s)
-				continue
+		}
+	}
+	if len(all) <= smallIndex {
+		return stmtIndex{small: all}
+	}
+	ix := stmtIndex{exact: map[string][]*cstmt{}, byService: map[string][]*cstmt{}}
+	for _, s := range all {
+		general := s.notAction
+		for _, a := range s.actions {
+			if a.all || a.svcGlob {
+				general = true
 			}
-			for j, a := range s.actions {
-				dup := false
-				for _, b := range s.actions[:j] {
-					if b.service == a.service {
-						dup = true
-					}
-				}
-				if !dup {
-					ix.byService[a.service] = append(ix.byService[a.service], s)
-				}
+		}
+		if general {
+			ix.always = append(ix.always, s)
+			continue
+		}
+		filed := map[string]bool{}
+		for _, a := range s.actions {
+			key := a.service + ":" + a.name.s
+			m := ix.exact
+			if a.name.kind != fieldExact {
+				key, m = a.service, ix.byService
+			}
+			if !filed[key] {
+				filed[key] = true
+				m[key] = append(m[key], s)
 			}
 		}
 	}
 	return ix
-}
-
-// candidates returns the statements that may match an action of service
-// svc (lower-case).
-func (ix *stmtIndex) candidates(svc string) (a, b []*cstmt) {
-	return ix.byService[svc], ix.always
 }

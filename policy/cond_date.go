@@ -62,10 +62,10 @@ func parseDate(s string) (dateValue, bool) {
 	return dateValue{}, false
 }
 
-func matchDate(cv *cvalue, x string, cmp cmpKind) bool {
-	d, ok := parseDate(x)
-	if !ok {
-		return false
+func matchDate(st *evalState, cv *cvalue, x string, cmp cmpKind) bool {
+	if st.dateText != x || !st.dateCached {
+		st.date, st.dateOK = parseDate(x)
+		st.dateText, st.dateCached = x, true
 	}
-	return cmp.holds(d.compare(cv.date))
+	return st.dateOK && cmp.holds(st.date.compare(cv.date))
 }

@@ -19,10 +19,10 @@ func parseIPPrefix(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-func matchIP(cv *cvalue, x string) bool {
-	a, err := netip.ParseAddr(x)
-	if err != nil {
-		return false
+func matchIP(st *evalState, cv *cvalue, x string) bool {
+	if st.ipText != x || !st.ipCached {
+		a, err := netip.ParseAddr(x)
+		st.ipText, st.ip, st.ipOK, st.ipCached = x, a.Unmap(), err == nil, true
 	}
-	return cv.ip.Contains(a.Unmap())
+	return st.ipOK && cv.ip.Contains(st.ip)
 }

@@ -283,13 +283,13 @@ func (c *condition) matchValue(st *evalState, cv *cvalue, x string) bool {
 	case famNumeric:
 		return matchNumeric(cv, x, c.op.cmp)
 	case famDate:
-		return matchDate(cv, x, c.op.cmp)
+		return matchDate(st, cv, x, c.op.cmp)
 	case famBool:
 		return strings.EqualFold(x, cv.text)
 	case famBinary:
 		return matchBinary(cv, x)
 	case famIP:
-		return matchIP(cv, x)
+		return matchIP(st, cv, x)
 	}
 	return false
 }

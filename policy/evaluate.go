@@ -1,6 +1,11 @@
 package policy
 
-import "strings"
+import (
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
 
 // Outcome is the answer of an evaluation.
 type Outcome uint8
@@ -111,32 +116,154 @@ type Policies struct {
 // principal and keep it while the policies do not change; it is immutable
 // and safe for concurrent use.
 type Set struct {
-	identity stmtIndex
+	identity []*Compiled
+	allows   stmtIndex
+	denies   stmtIndex
 	boundary *Compiled
 	session  []*Compiled
+	// byAction memoizes, per lower-cased action, the identity statements
+	// whose Action element matches it, so that a repeated action costs
+	// one map lookup instead of matching every statement's actions.
+	byAction   atomic.Pointer[map[string]*candidates]
+	byActionMu sync.Mutex
 }
+
+// candidates are the identity statements whose actions match one action.
+type candidates struct {
+	allows, denies []*cstmt
+}
+
+// maxMemoActions bounds the per-Set action memo.
+const maxMemoActions = 1024
 
 // NewSet prepares p for evaluation.
 func NewSet(p Policies) *Set {
-	return &Set{identity: buildIndex(p.Identity), boundary: p.Boundary, session: p.Session}
+	return &Set{identity: p.Identity, allows: buildIndex(p.Identity, false), denies: buildIndex(p.Identity, true), boundary: p.Boundary, session: p.Session}
 }
 
-// evalState is the per-request scratch state of an evaluation.
-type evalState struct {
-	req  *Request
-	svc  string // lower-case service prefix of the action
-	name string // action name
-}
-
-func newEvalState(req *Request) evalState {
-	svc, name, _ := strings.Cut(req.Action, ":")
-	for i := 0; i < len(svc); i++ {
-		if c := svc[i]; c >= 'A' && c <= 'Z' {
-			svc = strings.ToLower(svc)
-			break
+// candidatesFor returns the memoized identity statements for the request's
+// action, computing them on first use; nil when the memo is full or the
+// action too long (the indexes are used instead).
+func (s *Set) candidatesFor(st *evalState) *candidates {
+	if st.keyLen < 0 {
+		return nil
+	}
+	if m := s.byAction.Load(); m != nil {
+		if c := (*m)[string(st.key[:st.keyLen])]; c != nil {
+			return c
 		}
 	}
-	return evalState{req: req, svc: svc, name: name}
+	s.byActionMu.Lock()
+	defer s.byActionMu.Unlock()
+	old := s.byAction.Load()
+	if old != nil {
+		if c := (*old)[string(st.key[:st.keyLen])]; c != nil {
+			return c
+		}
+		if len(*old) >= maxMemoActions {
+			return nil
+		}
+	}
+	c := &candidates{}
+	for _, p := range s.identity {
+		for i := range p.stmts {
+			if stmt := &p.stmts[i]; stmt.matchAction(st) {
+				if stmt.deny {
+					c.denies = append(c.denies, stmt)
+				} else {
+					c.allows = append(c.allows, stmt)
+				}
+			}
+		}
+	}
+	m := make(map[string]*candidates, 1)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[string(st.key[:st.keyLen])] = c
+	s.byAction.Store(&m)
+	return c
+}
+
+// findKnown returns the first statement of a memoized list that applies.
+func (st *evalState) findKnown(list []*cstmt) *cstmt {
+	for _, s := range list {
+		if s.applies(st, true) {
+			return s
+		}
+	}
+	return nil
+}
+
+// maxActionKey bounds the lower-cased action kept for index lookups;
+// longer actions are matched by scanning.
+const maxActionKey = 128
+
+// evalState is the per-request scratch state of an evaluation. It lives
+// on the stack: evaluation allocates nothing.
+type evalState struct {
+	req  *Request
+	svc  string // service prefix of the action, as given
+	name string // action name, as given
+	// key is "service:action" lower-cased, for the exact-action index.
+	key    [maxActionKey]byte
+	keyLen int
+	// fields caches the resource ARN split into its six fields.
+	fields      [6]string
+	fieldsState uint8 // 0 not yet split, 1 split, 2 not an ARN
+	// One-entry caches of the last context value parsed as an IP address
+	// and as a date, so that conditions do not parse it again.
+	ipText     string
+	ip         netip.Addr
+	ipOK       bool
+	ipCached   bool
+	dateText   string
+	date       dateValue
+	dateOK     bool
+	dateCached bool
+}
+
+// initAction prepares the action fields; st.req must be set (in the
+// evaluating function itself, so that the request does not escape).
+func (st *evalState) initAction() {
+	req := st.req
+	st.svc, st.name, _ = strings.Cut(req.Action, ":")
+	if len(req.Action) <= maxActionKey {
+		for i := 0; i < len(req.Action); i++ {
+			st.key[i] = lowerASCII(req.Action[i])
+		}
+		st.keyLen = len(req.Action)
+	} else {
+		st.keyLen = -1
+	}
+}
+
+// service returns the lower-cased service prefix.
+func (st *evalState) service() []byte {
+	if st.keyLen < 0 {
+		return nil
+	}
+	return st.key[:len(st.svc)]
+}
+
+// resourceFields returns the resource ARN's fields, or nil when the
+// resource is not an ARN.
+func (st *evalState) resourceFields() *[6]string {
+	switch st.fieldsState {
+	case 1:
+		return &st.fields
+	case 2:
+		return nil
+	}
+	f, ok := splitARN(st.req.Resource)
+	if !ok {
+		st.fieldsState = 2
+		return nil
+	}
+	st.fields, st.fieldsState = f, 1
+	return &st.fields
 }
 
 // Evaluate decides req under the set and the resource's own policy
@@ -147,7 +274,8 @@ func newEvalState(req *Request) evalState {
 // the permissions boundary and the session policies must all allow, and a
 // cross-account request also needs the resource-based policy.
 func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
-	st := newEvalState(req)
+	st := evalState{req: req}
+	st.initAction()
 	var d Decision
 	p := req.Principal
 	if p == nil {
@@ -156,7 +284,8 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	}
 
 	// 1. An explicit Deny in any policy.
-	if den, src := s.findDeny(&st, resource); den != nil {
+	cands := s.candidatesFor(&st)
+	if den, src := s.findDeny(&st, resource, cands); den != nil {
 		d.Outcome = ExplicitDeny
 		d.add(den, src)
 		return d
@@ -205,14 +334,19 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	// 4. The identity chain: identity policies, boundary, session policies.
 	var idAllow *cstmt
 	if needIdentity {
-		if idAllow = st.findAllow(&s.identity); idAllow == nil {
+		if cands != nil {
+			idAllow = st.findKnown(cands.allows)
+		} else {
+			idAllow = st.find(&s.allows)
+		}
+		if idAllow == nil {
 			d.Missing = SourceIdentity
 			return d
 		}
 	}
 	var bAllow *cstmt
 	if s.boundary != nil {
-		if bAllow = st.findAllow(&s.boundary.index); bAllow == nil {
+		if bAllow = st.find(&s.boundary.allows); bAllow == nil {
 			d.Missing = SourceBoundary
 			return d
 		}
@@ -220,7 +354,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	var sAllow *cstmt
 	if len(s.session) > 0 || p.Type == FederatedUser {
 		for _, sp := range s.session {
-			if sAllow = st.findAllow(&sp.index); sAllow != nil {
+			if sAllow = st.find(&sp.allows); sAllow != nil {
 				break
 			}
 		}
@@ -251,13 +385,19 @@ func Evaluate(req *Request, p Policies, resource *Compiled) Decision {
 func (st *evalState) sameAccount() bool {
 	acct := st.req.ResourceAccount
 	if acct == "" {
-		acct = arnAccount(st.req.Resource)
+		if f := st.resourceFields(); f != nil {
+			acct = f[4]
+		}
 	}
 	return acct == "" || acct == "aws" || acct == st.req.Principal.Account
 }
 
-func (s *Set) findDeny(st *evalState, resource *Compiled) (*cstmt, Source) {
-	if den := st.find(&s.identity, true); den != nil {
+func (s *Set) findDeny(st *evalState, resource *Compiled, cands *candidates) (*cstmt, Source) {
+	if cands != nil {
+		if den := st.findKnown(cands.denies); den != nil {
+			return den, SourceIdentity
+		}
+	} else if den := st.find(&s.denies); den != nil {
 		return den, SourceIdentity
 	}
 	if resource != nil {
@@ -266,32 +406,58 @@ func (s *Set) findDeny(st *evalState, resource *Compiled) (*cstmt, Source) {
 		}
 	}
 	if s.boundary != nil {
-		if den := st.find(&s.boundary.index, true); den != nil {
+		if den := st.find(&s.boundary.denies); den != nil {
 			return den, SourceBoundary
 		}
 	}
 	for _, sp := range s.session {
-		if den := st.find(&sp.index, true); den != nil {
+		if den := st.find(&sp.denies); den != nil {
 			return den, SourceSession
 		}
 	}
 	return nil, 0
 }
 
-func (st *evalState) findAllow(ix *stmtIndex) *cstmt {
-	return st.find(ix, false)
-}
-
-// find returns the first statement of the wanted effect that applies.
-func (st *evalState) find(ix *stmtIndex, deny bool) *cstmt {
-	a, b := ix.candidates(st.svc)
-	for _, s := range a {
-		if s.deny == deny && s.applies(st) {
-			return s
+// find returns the first statement of the index that applies.
+func (st *evalState) find(ix *stmtIndex) *cstmt {
+	if ix.small != nil || st.keyLen < 0 {
+		for _, s := range ix.small {
+			if s.applies(st, false) {
+				return s
+			}
+		}
+		if st.keyLen >= 0 {
+			return nil
+		}
+		// An action too long for the key buffer: scan every list.
+		for _, list := range ix.exact {
+			for _, s := range list {
+				if s.applies(st, false) {
+					return s
+				}
+			}
+		}
+		for _, list := range ix.byService {
+			for _, s := range list {
+				if s.applies(st, false) {
+					return s
+				}
+			}
+		}
+	} else {
+		for _, s := range ix.exact[string(st.key[:st.keyLen])] {
+			if s.applies(st, true) {
+				return s
+			}
+		}
+		for _, s := range ix.byService[string(st.service())] {
+			if s.applies(st, false) {
+				return s
+			}
 		}
 	}
-	for _, s := range b {
-		if s.deny == deny && s.applies(st) {
+	for _, s := range ix.always {
+		if s.applies(st, false) {
 			return s
 		}
 	}
@@ -315,7 +481,7 @@ func (st *evalState) resourceDeny(rp *Compiled, hasBoundary bool) *cstmt {
 		} else if s.principal.level(p) == namesNone {
 			continue
 		}
-		if s.applies(st) {
+		if s.applies(st, false) {
 			return s
 		}
 	}
@@ -334,7 +500,7 @@ func (st *evalState) resourceAllow(rp *Compiled) (*cstmt, nameLevel) {
 			continue
 		}
 		l := s.principal.level(p)
-		if l <= level || !s.applies(st) {
+		if l <= level || !s.applies(st, false) {
 			continue
 		}
 		best, level = s, l
@@ -342,9 +508,9 @@ func (st *evalState) resourceAllow(rp *Compiled) (*cstmt, nameLevel) {
 	return best, level
 }
 
-// applies reports whether the statement's action, resource and conditions
-// all match the request (principals are checked by the caller).
-func (s *cstmt) applies(st *evalState) bool {
+// matchAction reports whether the statement's Action (or NotAction)
+// element matches the request's action.
+func (s *cstmt) matchAction(st *evalState) bool {
 	matched := false
 	for i := range s.actions {
 		if s.actions[i].match(st.svc, st.name) {
@@ -352,13 +518,20 @@ func (s *cstmt) applies(st *evalState) bool {
 			break
 		}
 	}
-	if matched == s.notAction {
+	return matched != s.notAction
+}
+
+// applies reports whether the statement's action, resource and conditions
+// all match the request (principals are checked by the caller). With
+// actionKnown the index already established that the action matches.
+func (s *cstmt) applies(st *evalState, actionKnown bool) bool {
+	if !actionKnown && !s.matchAction(st) {
 		return false
 	}
 	if !s.anyResource {
-		matched = false
+		matched := false
 		for i := range s.resources {
-			if s.resources[i].match(st, st.req.Resource) {
+			if s.resources[i].match(st) {
 				matched = true
 				break
 			}

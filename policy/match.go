@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // Patterns are kept in "glob form": '*' matches any run of characters, '?'
 // exactly one character, and a backslash makes the next byte literal. Text
@@ -113,28 +110,26 @@ func globMatch[P pattern](p P, s string, fold bool) bool {
 // splitARN splits an ARN into its six fields at the first five colons. The
 // resource field keeps any further colons.
 func splitARN(s string) (f [6]string, ok bool) {
-	if !strings.HasPrefix(s, "arn:") {
+	if len(s) < 4 || s[:4] != "arn:" {
 		return f, false
 	}
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(s, ':')
-		if j < 0 {
-			return f, false
+	f[0] = "arn"
+	n, start := 1, 4
+	for i := 4; i < len(s); i++ {
+		if s[i] == ':' {
+			f[n] = s[start:i]
+			n++
+			start = i + 1
+			if n == 5 {
+				break
+			}
 		}
-		f[i] = s[:j]
-		s = s[j+1:]
 	}
-	f[5] = s
+	if n < 5 {
+		return f, false
+	}
+	f[5] = s[start:]
 	return f, true
-}
-
-// arnAccount returns the account field of an ARN, or "" when s is not one.
-func arnAccount(s string) string {
-	f, ok := splitARN(s)
-	if !ok {
-		return ""
-	}
-	return f[4]
 }
 
 // nextField returns the glob-form pattern up to the next unescaped ':' and

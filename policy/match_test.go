@@ -48,13 +48,13 @@ func TestARNMatch(t *testing.T) {
 		{"arn:aws:ivs:*:*:channel/*", ch, true},
 		{"arn:aws:ivs:*:*:channel/VgNkEJgOVX9N", ch, true},
 		{"arn:aws:ivs:*:*:stream-key/*", ch, false},
-		{"arn:aws:ivs:*", ch, true},                       // a trailing '*' covers the rest
-		{"arn:aws:ivs:us-west-2:*", ch, true},             //
-		{"arn:aws:*", ch, true},                           //
-		{"arn:aws:ivs:us-*", ch, true},                    //
-		{"arn:aws:ivs:eu-*", ch, false},                   //
-		{"arn:aws:ivs", ch, false},                        // too few fields, no wildcard
-		{"arn:aws:ivs:*:channel/*", ch, false},            // '*' does not swallow the account
+		{"arn:aws:ivs:*", ch, true},            // a trailing '*' covers the rest
+		{"arn:aws:ivs:us-west-2:*", ch, true},  //
+		{"arn:aws:*", ch, true},                //
+		{"arn:aws:ivs:us-*", ch, true},         //
+		{"arn:aws:ivs:eu-*", ch, false},        //
+		{"arn:aws:ivs", ch, false},             // too few fields, no wildcard
+		{"arn:aws:ivs:*:channel/*", ch, false}, // '*' does not swallow the account
 		{"arn:aws:ivs:*:123456789012:channel/*", "arn:aws:ivs:us-west-2:999999999999:channel/abc:123456789012:channel/xyz", false},
 		{"arn:aws:iam::*:user/division/*", "arn:aws:iam::123456789012:user/division/team/alice", true},
 		{"arn:aws:iam:*:*:user/alice", "arn:aws:iam::123456789012:user/alice", true}, // '*' matches the empty region
@@ -76,7 +76,8 @@ func TestTemplate(t *testing.T) {
 		Tags: []Tag{{"Team", "a*b"}}}
 	ctx := &Context{}
 	ctx.Set("aws:SourceIp", "192.0.2.1")
-	st := newEvalState(&Request{Principal: p, Action: "ivs:GetChannel", Context: ctx})
+	st := evalState{req: &Request{Principal: p, Action: "ivs:GetChannel", Context: ctx}}
+	st.initAction()
 	tests := []struct {
 		in   string
 		mode expandMode
