@@ -30,8 +30,11 @@ type cstmt struct {
 	notAction bool
 	actions   []actionPattern
 	// anyResource is set for statements without Resource (trust policies).
-	anyResource  bool
-	notResource  bool
+	anyResource bool
+	notResource bool
+	// varResource is set when a resource pattern holds policy variables,
+	// so that its match depends on the request context.
+	varResource  bool
 	resources    []resourcePattern
 	principal    *principalMatcher
 	notPrincipal bool
@@ -155,6 +158,9 @@ func (p *resourcePattern) match(st *evalState) bool {
 	case resExact:
 		return p.exact == st.req.Resource
 	case resARN:
+		if st.fieldsState == 1 {
+			return p.arn.match(&st.fields, st.req.Resource)
+		}
 		if f := st.resourceFields(); f != nil {
 			return p.arn.match(f, st.req.Resource)
 		}
@@ -196,7 +202,9 @@ func Compile(id string, p *Policy) *Compiled {
 			cs.anyResource = true
 		}
 		for _, r := range res {
-			cs.resources = append(cs.resources, compileResource(r, vars))
+			rp := compileResource(r, vars)
+			cs.varResource = cs.varResource || rp.kind == resTemplate
+			cs.resources = append(cs.resources, rp)
 		}
 		switch {
 		case s.Principal != nil:
@@ -209,8 +217,14 @@ func Compile(id string, p *Policy) *Compiled {
 			op, _ := parseOperator(b.Operator)
 			for _, e := range b.Entries {
 				cond := condition{op: op, key: strings.ToLower(e.Key)}
+				cond.hash = keyHash(cond.key)
+				cond.plainEquals = op.family == famString
 				for _, v := range e.Values {
-					cond.values = append(cond.values, compileCondition(op, v, vars))
+					cv := compileCondition(op, v, vars)
+					if cv.tmpl != nil {
+						cond.plainEquals = false
+					}
+					cond.values = append(cond.values, cv)
 				}
 				cs.conds = append(cs.conds, cond)
 			}

@@ -166,9 +166,13 @@ func (op operator) checkValue(v string) string {
 
 // condition is one compiled key test of a Condition block.
 type condition struct {
-	op     operator
-	key    string // lower-cased
-	values []cvalue
+	// plainEquals marks a StringEquals-family condition without policy
+	// variables: matching is comparing strings.
+	plainEquals bool
+	op          operator
+	key         string // lower-cased
+	hash        uint32 // keyHash(key)
+	values      []cvalue
 }
 
 // cvalue is one compiled condition value.
@@ -212,7 +216,7 @@ func compileCondition(op operator, raw string, vars bool) cvalue {
 
 // eval decides the condition for the request.
 func (c *condition) eval(st *evalState) bool {
-	v, ok := st.lookup(c.key)
+	v, ok := st.lookupHashed(c.key, c.hash)
 	present := ok && v.len() > 0
 	if c.op.family == famNull {
 		// "true" asks for an absent key, "false" for a present one.
@@ -234,6 +238,11 @@ func (c *condition) eval(st *evalState) bool {
 			return false
 		}
 		return c.op.negated
+	}
+	if !v.multi {
+		// The common case. With one value the set operators agree with
+		// the plain one.
+		return c.matchAny(st, v.one) != c.op.negated
 	}
 	n := v.len()
 	switch c.op.set {
@@ -264,6 +273,14 @@ func (c *condition) eval(st *evalState) bool {
 // matchAny reports whether the context value x matches any of the
 // condition's values under the operator's positive form.
 func (c *condition) matchAny(st *evalState, x string) bool {
+	if c.plainEquals {
+		for i := range c.values {
+			if c.values[i].text == x {
+				return true
+			}
+		}
+		return false
+	}
 	for i := range c.values {
 		if c.matchValue(st, &c.values[i], x) {
 			return true

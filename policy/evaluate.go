@@ -131,6 +131,71 @@ type Set struct {
 // candidates are the identity statements whose actions match one action.
 type candidates struct {
 	allows, denies []*cstmt
+	// byResource memoizes, per resource, the candidates whose Resource
+	// element also matches (statements whose resources hold policy
+	// variables are always kept and checked again). Only long candidate
+	// lists have it: for short ones the lookup costs more than it saves.
+	byResource   atomic.Pointer[map[string]*resourceCandidates]
+	byResourceMu sync.Mutex
+}
+
+// resourceCandidates are candidates filtered by one resource.
+type resourceCandidates struct {
+	allows, denies []*cstmt
+}
+
+// Bounds of the resource memo: the candidate-list length from which it is
+// used, and the number of resources memoized per action.
+const (
+	minResourceMemo  = 16
+	maxMemoResources = 256
+)
+
+// forResource returns the candidates filtered by the request's resource,
+// or nil when there is no memo for them.
+func (c *candidates) forResource(st *evalState) *resourceCandidates {
+	if len(c.allows)+len(c.denies) < minResourceMemo {
+		return nil
+	}
+	res := st.req.Resource
+	if m := c.byResource.Load(); m != nil {
+		if rc := (*m)[res]; rc != nil {
+			return rc
+		}
+	}
+	c.byResourceMu.Lock()
+	defer c.byResourceMu.Unlock()
+	old := c.byResource.Load()
+	if old != nil {
+		if rc := (*old)[res]; rc != nil {
+			return rc
+		}
+		if len(*old) >= maxMemoResources {
+			return nil
+		}
+	}
+	rc := &resourceCandidates{allows: st.keepResource(c.allows), denies: st.keepResource(c.denies)}
+	m := make(map[string]*resourceCandidates, 1)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[strings.Clone(res)] = rc
+	c.byResource.Store(&m)
+	return rc
+}
+
+// keepResource lists the statements whose Resource element matches the
+// request's resource or depends on policy variables.
+func (st *evalState) keepResource(list []*cstmt) []*cstmt {
+	var out []*cstmt
+	for _, s := range list {
+		if s.varResource || s.matchResource(st) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // maxMemoActions bounds the per-Set action memo.
@@ -193,6 +258,18 @@ func (st *evalState) findKnown(list []*cstmt) *cstmt {
 		if s.applies(st, true) {
 			return s
 		}
+	}
+	return nil
+}
+
+// findResourceKnown returns the first statement of a list filtered by
+// action and resource that applies.
+func (st *evalState) findResourceKnown(list []*cstmt) *cstmt {
+	for _, s := range list {
+		if (s.varResource && !s.matchResource(st)) || !s.matchConditions(st) {
+			continue
+		}
+		return s
 	}
 	return nil
 }
@@ -285,7 +362,11 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 
 	// 1. An explicit Deny in any policy.
 	cands := s.candidatesFor(&st)
-	if den, src := s.findDeny(&st, resource, cands); den != nil {
+	var rcands *resourceCandidates
+	if cands != nil {
+		rcands = cands.forResource(&st)
+	}
+	if den, src := s.findDeny(&st, resource, cands, rcands); den != nil {
 		d.Outcome = ExplicitDeny
 		d.add(den, src)
 		return d
@@ -334,9 +415,12 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	// 4. The identity chain: identity policies, boundary, session policies.
 	var idAllow *cstmt
 	if needIdentity {
-		if cands != nil {
+		switch {
+		case rcands != nil:
+			idAllow = st.findResourceKnown(rcands.allows)
+		case cands != nil:
 			idAllow = st.findKnown(cands.allows)
-		} else {
+		default:
 			idAllow = st.find(&s.allows)
 		}
 		if idAllow == nil {
@@ -392,8 +476,12 @@ func (st *evalState) sameAccount() bool {
 	return acct == "" || acct == "aws" || acct == st.req.Principal.Account
 }
 
-func (s *Set) findDeny(st *evalState, resource *Compiled, cands *candidates) (*cstmt, Source) {
-	if cands != nil {
+func (s *Set) findDeny(st *evalState, resource *Compiled, cands *candidates, rcands *resourceCandidates) (*cstmt, Source) {
+	if rcands != nil {
+		if den := st.findResourceKnown(rcands.denies); den != nil {
+			return den, SourceIdentity
+		}
+	} else if cands != nil {
 		if den := st.findKnown(cands.denies); den != nil {
 			return den, SourceIdentity
 		}
@@ -528,18 +616,27 @@ func (s *cstmt) applies(st *evalState, actionKnown bool) bool {
 	if !actionKnown && !s.matchAction(st) {
 		return false
 	}
-	if !s.anyResource {
-		matched := false
-		for i := range s.resources {
-			if s.resources[i].match(st) {
-				matched = true
-				break
-			}
-		}
-		if matched == s.notResource {
-			return false
+	return s.matchResource(st) && s.matchConditions(st)
+}
+
+// matchResource reports whether the statement's Resource (or NotResource)
+// element matches the request's resource.
+func (s *cstmt) matchResource(st *evalState) bool {
+	if s.anyResource {
+		return true
+	}
+	matched := false
+	for i := range s.resources {
+		if s.resources[i].match(st) {
+			matched = true
+			break
 		}
 	}
+	return matched != s.notResource
+}
+
+// matchConditions reports whether every condition holds.
+func (s *cstmt) matchConditions(st *evalState) bool {
 	for i := range s.conds {
 		if !s.conds[i].eval(st) {
 			return false

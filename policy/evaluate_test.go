@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -156,6 +159,13 @@ func TestEvaluateIsZeroAllocAndConcurrent(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { set.Evaluate(req, nil) }); n != 0 {
 			t.Errorf("%s: %v allocations per evaluation, want 0", req.Action, n)
 		}
+		// A request built for each call must not escape to the heap.
+		if n := testing.AllocsPerRun(100, func() {
+			r := Request{Principal: req.Principal, Action: req.Action, Resource: req.Resource, Context: req.Context}
+			set.Evaluate(&r, nil)
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per evaluation of a fresh request, want 0", req.Action, n)
+		}
 	}
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -171,4 +181,54 @@ func TestEvaluateIsZeroAllocAndConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestMemoAgreesWithFreshSets checks the per-Set memos (by action, then by
+// resource) against fresh sets, which have none, on many random requests.
+func TestMemoAgreesWithFreshSets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	actions := []string{"ivs:GetChannel", "ivs:PutMetadata", "IVS:getchannel", "ivs:StopStream", "iam:GetUser", "s3:GetObject"}
+	resources := []string{channel, "arn:aws:ivs:us-west-2:123456789012:channel/abc", "arn:aws:ivs:eu-west-1:111122223333:channel/x",
+		"arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/bob", "*", "arn:aws:s3:::b/k"}
+	actionPats := []string{`"ivs:*"`, `"ivs:Get*"`, `"ivs:PutMetadata"`, `"*"`, `"iam:GetUser"`, `["s3:*", "ivs:Stop*"]`, `"ivs:?etChannel"`}
+	resourcePats := []string{`"*"`, `"arn:aws:ivs:*:*:channel/*"`, `"` + channel + `"`, `"arn:aws:iam::*:user/${aws:username}"`,
+		`"arn:aws:ivs:us-*"`, `"arn:aws:s3:::b/*"`, `"arn:aws:ivs:*:123456789012:channel/a*"`}
+	conds := []string{``, `, "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}`, `, "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}`}
+	for round := 0; round < 20; round++ {
+		var docs []string
+		for p := 0; p < 3; p++ {
+			var stmts []string
+			for s := 0; s < 10; s++ {
+				effect := "Allow"
+				if rng.IntN(8) == 0 {
+					effect = "Deny"
+				}
+				stmts = append(stmts, `{"Effect": "`+effect+`", "Action": `+actionPats[rng.IntN(len(actionPats))]+
+					`, "Resource": `+resourcePats[rng.IntN(len(resourcePats))]+conds[rng.IntN(len(conds))]+`}`)
+			}
+			docs = append(docs, `{"Version": "2012-10-17", "Statement": [`+strings.Join(stmts, ",")+`]}`)
+		}
+		var pols []*Compiled
+		for i, d := range docs {
+			pols = append(pols, mustCompile(t, fmt.Sprint("p", i), KindIdentity, d))
+		}
+		memo := NewSet(Policies{Identity: pols})
+		for i := 0; i < 200; i++ {
+			ctx := &Context{}
+			if rng.IntN(2) == 0 {
+				ctx.Set("aws:ResourceTag/team", "red")
+			}
+			ctx.Set("aws:SourceIp", []string{"10.1.2.3", "192.0.2.1"}[rng.IntN(2)])
+			p := alice()
+			if rng.IntN(3) == 0 {
+				p = &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
+			}
+			req := &Request{Principal: p, Action: actions[rng.IntN(len(actions))], Resource: resources[rng.IntN(len(resources))], Context: ctx}
+			got := memo.Evaluate(req, nil)
+			want := NewSet(Policies{Identity: pols}).Evaluate(req, nil)
+			if got.Outcome != want.Outcome || got.Missing != want.Missing || fmt.Sprint(got.Statements()) != fmt.Sprint(want.Statements()) {
+				t.Fatalf("round %d request %+v: memo %+v, fresh %+v\npolicies: %s", round, req, got, want, docs)
+			}
+		}
+	}
 }

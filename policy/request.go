@@ -65,8 +65,20 @@ type Context struct {
 }
 
 type ctxEntry struct {
-	key string // lower-cased
-	val value
+	hash uint32 // keyHash(key)
+	key  string // lower-cased
+	val  value
+}
+
+// keyHash is FNV-1a of a lower-cased key: lookups compare it before the
+// key itself.
+func keyHash(lower string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(lower); i++ {
+		h ^= uint32(lower[i])
+		h *= 16777619
+	}
+	return h
 }
 
 // value is a context key's value: one string, or a list for multi-valued
@@ -109,7 +121,7 @@ func (c *Context) put(k string, v value) {
 			return
 		}
 	}
-	c.entries = append(c.entries, ctxEntry{key: k, val: v})
+	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v})
 }
 
 // Get returns the values of key k and whether it is present.
@@ -139,12 +151,16 @@ func (c *Context) Each(f func(key string, values []string, multi bool)) {
 }
 
 func (c *Context) get(lower string) (value, bool) {
+	return c.getHashed(lower, keyHash(lower))
+}
+
+func (c *Context) getHashed(lower string, hash uint32) (value, bool) {
 	if c == nil {
 		return value{}, false
 	}
 	for i := range c.entries {
-		if c.entries[i].key == lower {
-			return c.entries[i].val, true
+		if e := &c.entries[i]; e.hash == hash && e.key == lower {
+			return e.val, true
 		}
 	}
 	return value{}, false
@@ -169,7 +185,12 @@ type Request struct {
 // lookup resolves a lower-cased condition key: first the request context,
 // then the keys derived from the principal.
 func (st *evalState) lookup(key string) (value, bool) {
-	if v, ok := st.req.Context.get(key); ok {
+	return st.lookupHashed(key, keyHash(key))
+}
+
+// lookupHashed is lookup with the key's keyHash computed in advance.
+func (st *evalState) lookupHashed(key string, hash uint32) (value, bool) {
+	if v, ok := st.req.Context.getHashed(key, hash); ok {
 		return v, true
 	}
 	p := st.req.Principal
