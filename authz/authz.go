@@ -1,0 +1,309 @@
+// Package authz answers "may this caller do this?" for the services: it
+// loads a principal's effective policies from the store, compiles them into
+// a policy.Set, caches the set until the account changes, and evaluates.
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/awsmanaged"
+	"github.com/gatehouse-iam/gatehouse/policy"
+	"github.com/gatehouse-iam/gatehouse/store"
+)
+
+// Caller is the authenticated principal of a request and the context of
+// the request.
+type Caller struct {
+	// Principal is the identity: ARN, account, type, user name and id, tags.
+	Principal policy.Principal
+	// AccessKeyID is the key the request was signed with.
+	AccessKeyID string
+	// SessionPolicies narrow a temporary session's rights; nil otherwise.
+	SessionPolicies []*policy.Compiled
+	// Region is the region of the request's signature scope.
+	Region string
+	// Context holds the request's global condition keys (aws:SourceIp,
+	// aws:CurrentTime, aws:SecureTransport, …).
+	Context policy.Context
+}
+
+// IsRoot reports whether the caller is an account's root user.
+func (c *Caller) IsRoot() bool { return c.Principal.Type == policy.Root }
+
+// Account returns the caller's account id.
+func (c *Caller) Account() string { return c.Principal.Account }
+
+// Check is one authorization question about a caller.
+type Check struct {
+	// Action is "service:Operation".
+	Action string
+	// Resource is the ARN acted on, or "*".
+	Resource string
+	// Context adds the operation's own keys (aws:RequestTag/…,
+	// aws:TagKeys, aws:ResourceTag/…) to the caller's request context.
+	Context func(*policy.Context)
+	// ResourcePolicy is the resource's own policy (a role's trust policy
+	// for sts:AssumeRole), or nil.
+	ResourcePolicy *policy.Compiled
+}
+
+// Authorizer evaluates checks with cached, compiled policy sets. It is safe
+// for concurrent use.
+type Authorizer struct {
+	st store.Store
+
+	mu   sync.RWMutex
+	gens map[string]uint64        // account → in-memory generation
+	sets map[string]*cachedSet    // principal key → compiled set
+	docs map[string]*cachedPolicy // policy document → compiled policy
+}
+
+type cachedSet struct {
+	gen uint64
+	set *policy.Set
+}
+
+type cachedPolicy struct {
+	c *policy.Compiled
+}
+
+// maxCachedDocs bounds the compiled-document cache.
+const maxCachedDocs = 100_000
+
+// New returns an Authorizer reading policies from st. The store must tell
+// the Authorizer of every change through Changed; WrapStore does that.
+func New(st store.Store) *Authorizer {
+	return &Authorizer{st: st, gens: map[string]uint64{}, sets: map[string]*cachedSet{}, docs: map[string]*cachedPolicy{}}
+}
+
+// WrapStore returns st wrapped so that every committed write invalidates
+// the cached sets of the accounts it wrote. Services must write through it.
+func (a *Authorizer) WrapStore(st store.Store) store.Store {
+	return store.WithCommitHook(st, a.Changed)
+}
+
+// Changed invalidates the cached policy sets of the accounts.
+func (a *Authorizer) Changed(accounts []string) {
+	a.mu.Lock()
+	for _, acct := range accounts {
+		a.gens[acct]++
+	}
+	a.mu.Unlock()
+}
+
+// Authorize decides the check for the caller.
+func (a *Authorizer) Authorize(ctx context.Context, c *Caller, chk Check) (policy.Decision, error) {
+	set, err := a.setFor(ctx, c)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	req := &policy.Request{Principal: &c.Principal, Action: chk.Action, Resource: chk.Resource, Context: &c.Context}
+	if chk.Context != nil {
+		var pc policy.Context
+		c.Context.Each(func(k string, vs []string, multi bool) {
+			if multi {
+				pc.SetMulti(k, vs)
+			} else {
+				pc.Set(k, vs[0])
+			}
+		})
+		chk.Context(&pc)
+		req.Context = &pc
+	}
+	return set.Evaluate(req, chk.ResourcePolicy), nil
+}
+
+// Require is Authorize that turns a denial into AWS's access-denied error
+// with the given code ("AccessDenied" for query APIs,
+// "AccessDeniedException" for JSON ones).
+func (a *Authorizer) Require(ctx context.Context, c *Caller, chk Check, code string) error {
+	d, err := a.Authorize(ctx, c, chk)
+	if err != nil {
+		return err
+	}
+	if d.Allowed() {
+		return nil
+	}
+	return &awserr.Error{Code: code, Message: DeniedMessage(c, chk.Action, chk.Resource, &d)}
+}
+
+// DeniedMessage is AWS's text for a denied request, naming the policy
+// type that lacked an Allow or held the Deny.
+func DeniedMessage(c *Caller, action, resource string, d *policy.Decision) string {
+	who := "User"
+	msg := fmt.Sprintf("%s: %s is not authorized to perform: %s on resource: %s", who, c.Principal.ARN, action, resource)
+	switch d.Outcome {
+	case policy.ExplicitDeny:
+		if st := d.Statements(); len(st) > 0 {
+			msg += " with an explicit deny in a " + st[0].Source.String()
+		}
+	case policy.ImplicitDeny:
+		if d.Missing != 0 {
+			msg += " because no " + d.Missing.String() + " allows the " + action + " action"
+		}
+	}
+	return msg
+}
+
+// principalKey identifies the policy set of a caller.
+func principalKey(c *Caller) string {
+	return c.Principal.Type.String() + "|" + c.Principal.Account + "|" + c.Principal.UserID + "|" + c.Principal.ARN
+}
+
+func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error) {
+	if c.Principal.Type == policy.Root && len(c.SessionPolicies) == 0 {
+		return emptySet, nil
+	}
+	key := principalKey(c)
+	acct := c.Principal.Account
+	a.mu.RLock()
+	gen := a.gens[acct]
+	e := a.sets[key]
+	a.mu.RUnlock()
+	if e != nil && e.gen == gen && len(c.SessionPolicies) == 0 {
+		return e.set, nil
+	}
+	pols, err := a.load(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	pols.Session = c.SessionPolicies
+	set := policy.NewSet(pols)
+	if len(c.SessionPolicies) == 0 {
+		a.mu.Lock()
+		// Keep the set only if nothing changed while loading.
+		if a.gens[acct] == gen {
+			a.sets[key] = &cachedSet{gen: gen, set: set}
+		}
+		a.mu.Unlock()
+	}
+	return set, nil
+}
+
+var emptySet = policy.NewSet(policy.Policies{})
+
+// load reads the identity policies and boundary of the caller.
+func (a *Authorizer) load(ctx context.Context, c *Caller) (policy.Policies, error) {
+	var pols policy.Policies
+	acct := c.Principal.Account
+	err := a.st.View(ctx, func(tx store.Tx) error {
+		switch c.Principal.Type {
+		case policy.User:
+			var u store.User
+			if err := store.GetJSON(ctx, tx, acct, store.UserKey(c.Principal.Username), &u); err != nil {
+				return fmt.Errorf("load user %s: %w", c.Principal.Username, err)
+			}
+			if err := a.loadOwner(ctx, tx, acct, store.KindUser, u.ID, "user/"+u.Name, &pols); err != nil {
+				return err
+			}
+			groups, err := tx.List(ctx, acct, store.GroupsOfPrefix(u.ID), "", 0)
+			if err != nil {
+				return err
+			}
+			for _, g := range groups {
+				gid := strings.TrimPrefix(g.Key, store.GroupsOfPrefix(u.ID))
+				if err := a.loadOwner(ctx, tx, acct, store.KindGroup, gid, "group/"+gid, &pols); err != nil {
+					return err
+				}
+			}
+			if u.Boundary != "" {
+				b, err := a.managed(ctx, tx, acct, u.Boundary)
+				if err != nil {
+					return err
+				}
+				pols.Boundary = b
+			}
+		case policy.AssumedRole:
+			roleName := c.Principal.RoleARN[strings.LastIndexByte(c.Principal.RoleARN, '/')+1:]
+			var r store.Role
+			if err := store.GetJSON(ctx, tx, acct, store.RoleKey(roleName), &r); err != nil {
+				return fmt.Errorf("load role %s: %w", roleName, err)
+			}
+			if err := a.loadOwner(ctx, tx, acct, store.KindRole, r.ID, "role/"+r.Name, &pols); err != nil {
+				return err
+			}
+			if r.Boundary != "" {
+				b, err := a.managed(ctx, tx, acct, r.Boundary)
+				if err != nil {
+					return err
+				}
+				pols.Boundary = b
+			}
+		}
+		return nil
+	})
+	return pols, err
+}
+
+// loadOwner adds the inline and attached policies of one user, group or
+// role.
+func (a *Authorizer) loadOwner(ctx context.Context, tx store.Tx, acct, kind, id, label string, pols *policy.Policies) error {
+	inline, _, err := store.ListJSON[store.InlinePolicy](ctx, tx, acct, store.InlinePrefix(kind, id), "", 0)
+	if err != nil {
+		return err
+	}
+	for _, ip := range inline {
+		c, err := a.compile(label+"/inline/"+ip.Name, ip.Document)
+		if err != nil {
+			return err
+		}
+		pols.Identity = append(pols.Identity, c)
+	}
+	attached, _, err := store.ListJSON[store.Attachment](ctx, tx, acct, store.AttachPrefix(kind, id), "", 0)
+	if err != nil {
+		return err
+	}
+	for _, at := range attached {
+		c, err := a.managed(ctx, tx, acct, at.PolicyARN)
+		if err != nil {
+			return err
+		}
+		pols.Identity = append(pols.Identity, c)
+	}
+	return nil
+}
+
+// managed returns the compiled default version of a managed policy.
+func (a *Authorizer) managed(ctx context.Context, tx store.Tx, acct, arn string) (*policy.Compiled, error) {
+	if p, ok := awsmanaged.Get(arn); ok {
+		return a.compile(arn, p.Document)
+	}
+	var mp store.ManagedPolicy
+	name := arn[strings.LastIndexByte(arn, '/')+1:]
+	if err := store.GetJSON(ctx, tx, acct, store.PolicyKey(name), &mp); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// A dangling attachment grants nothing.
+			return a.compile(arn, `{"Statement": {"Effect": "Deny", "NotAction": "*", "Resource": "*"}}`)
+		}
+		return nil, err
+	}
+	return a.compile(arn, mp.DefaultDocument())
+}
+
+// compile parses a stored document, reusing an earlier compilation of the
+// same document and id.
+func (a *Authorizer) compile(id, doc string) (*policy.Compiled, error) {
+	key := id + "\x00" + doc
+	a.mu.RLock()
+	e := a.docs[key]
+	a.mu.RUnlock()
+	if e != nil {
+		return e.c, nil
+	}
+	c, err := policy.ParseCompiled(id, []byte(doc), policy.KindIdentity)
+	if err != nil {
+		return nil, fmt.Errorf("stored policy %s no longer parses: %w", id, err)
+	}
+	a.mu.Lock()
+	if len(a.docs) >= maxCachedDocs {
+		clear(a.docs)
+	}
+	a.docs[key] = &cachedPolicy{c: c}
+	a.mu.Unlock()
+	return c, nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gatehouse-iam/gatehouse/server"
+)
+
+func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
+	cfg := server.Config{}
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the IAM, STS and IVS APIs on one HTTP endpoint",
+		Long: `Serve starts Gatehouse. On first start with an empty store it creates the
+account and its root access key, prints the key once and saves it in
+DATA_DIR/root-credentials.json (mode 0600). Every flag can also be set with an
+environment variable: --data-dir with GATEHOUSE_DATA_DIR, and so on. The root
+key may be given with GATEHOUSE_ROOT_ACCESS_KEY_ID and
+GATEHOUSE_ROOT_SECRET_ACCESS_KEY, and the master key that encrypts secrets at
+rest with GATEHOUSE_MASTER_KEY (otherwise DATA_DIR/master.key, created on first
+start). SIGINT or SIGTERM stops the server gracefully.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd.Flags()); err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return &exitError{code: 2, err: fmt.Errorf("--log-level: %w", err)}
+			}
+			cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			cfg.RootAccessKeyID = os.Getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
+			cfg.RootSecretAccessKey = os.Getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")
+			cfg.MasterKey = os.Getenv("GATEHOUSE_MASTER_KEY")
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServer(ctx, cfg, stdout)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&cfg.Addr, "addr", "127.0.0.1:4580", "HTTP listen address")
+	fl.StringVar(&cfg.DataDir, "data-dir", "./gatehouse-data", "directory of the SQLite database and the key files")
+	fl.StringVar(&cfg.Store, "store", "", "postgres://… to share one PostgreSQL among several nodes (default: SQLite in the data directory)")
+	fl.StringVar(&cfg.AccountID, "account-id", "123456789012", "the account created on first start")
+	fl.StringVar(&cfg.Region, "region", "us-west-2", "default region of regional services")
+	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func runServer(ctx context.Context, cfg server.Config, stdout io.Writer) error {
+	srv, err := server.New(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	return srv.Run(ctx)
+}
+
+// bindEnv sets every flag not given on the command line from its
+// environment variable: --data-dir from GATEHOUSE_DATA_DIR.
+func bindEnv(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || err != nil {
+			return
+		}
+		name := "GATEHOUSE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s: %w", name, e)
+			}
+		}
+	})
+	return err
+}

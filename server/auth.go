@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/authz"
+	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/policy"
+	"github.com/gatehouse-iam/gatehouse/seal"
+	"github.com/gatehouse-iam/gatehouse/sigv4"
+	"github.com/gatehouse-iam/gatehouse/store"
+)
+
+// authenticator turns a signed request into a Caller: it verifies the
+// SigV4 signature with the access key's secret and resolves the key's
+// owner. Keys and owners are cached until the next write to the store.
+type authenticator struct {
+	st       store.Store
+	box      *seal.Box
+	verifier *sigv4.Verifier
+	now      func() time.Time
+	gen      *atomic.Uint64 // bumped on every committed write
+
+	mu    sync.Mutex
+	cache map[string]*keyEntry
+	used  map[string]time.Time // last recorded use per key
+}
+
+// keyEntry is a cached access key with its opened secret and its owner.
+type keyEntry struct {
+	gen       uint64
+	key       store.AccessKey
+	secret    string
+	principal policy.Principal
+}
+
+// maxCachedKeys bounds the key cache.
+const maxCachedKeys = 100_000
+
+func newAuthenticator(st store.Store, box *seal.Box, now func() time.Time, gen *atomic.Uint64) *authenticator {
+	return &authenticator{
+		st: st, box: box, now: now, gen: gen,
+		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
+		cache:    map[string]*keyEntry{}, used: map[string]time.Time{},
+	}
+}
+
+// sigError converts a sigv4 failure to the API error.
+func sigError(err error) *awserr.Error {
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return &awserr.Error{Code: se.Code(), Message: se.Msg}
+	}
+	return awserr.As(err)
+}
+
+// invalidToken is AWS's answer for an unknown or inactive access key.
+func invalidToken() *awserr.Error {
+	e := sigv4.InvalidClientTokenIDError()
+	return &awserr.Error{Code: e.Code(), Message: e.Msg}
+}
+
+// authenticate verifies the request and returns its caller.
+func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signed *sigv4.Signed, body []byte) (*authz.Caller, error) {
+	if signed.SessionToken != "" {
+		// Temporary credentials are not issued yet; no token is valid.
+		return nil, invalidToken()
+	}
+	e, err := a.lookup(ctx, signed.AccessKeyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.verifier.Verify(signed, e.secret, body); err != nil {
+		return nil, sigError(err)
+	}
+	a.recordUse(ctx, e.key.ID, signed.Scope)
+	c := &authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
+	fillContext(&c.Context, r, signed, a.now())
+	return c, nil
+}
+
+// lookup returns the cached or stored access key with its owner.
+func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error) {
+	gen := a.gen.Load()
+	a.mu.Lock()
+	e := a.cache[id]
+	a.mu.Unlock()
+	if e != nil && e.gen == gen {
+		if e.key.Status != store.StatusActive {
+			return nil, invalidToken()
+		}
+		return e, nil
+	}
+	e = &keyEntry{gen: gen}
+	err := a.st.View(ctx, func(tx store.Tx) error {
+		if err := store.GetJSON(ctx, tx, store.Global, store.AccessKeyKey(id), &e.key); err != nil {
+			return err
+		}
+		acct := e.key.Account
+		if e.key.UserName == "" {
+			e.principal = policy.Principal{ARN: "arn:aws:iam::" + acct + ":root", Account: acct, Type: policy.Root, UserID: acct}
+			return nil
+		}
+		var u store.User
+		if err := store.GetJSON(ctx, tx, acct, store.UserKey(e.key.UserName), &u); err != nil {
+			return err
+		}
+		e.principal = policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: u.Name, UserID: u.ID}
+		for _, t := range u.Tags {
+			e.principal.Tags = append(e.principal.Tags, policy.Tag{Key: t.Key, Value: t.Value})
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalidToken()
+	}
+	if err != nil {
+		return nil, awserr.Internal(err)
+	}
+	secret, err := a.box.Open(e.key.SealedSecret, []byte(e.key.ID))
+	if err != nil {
+		return nil, awserr.Internal(err)
+	}
+	e.secret = string(secret)
+	a.mu.Lock()
+	if len(a.cache) >= maxCachedKeys {
+		clear(a.cache)
+	}
+	a.cache[id] = e
+	a.mu.Unlock()
+	if e.key.Status != store.StatusActive {
+		return nil, invalidToken()
+	}
+	return e, nil
+}
+
+// usageInterval is how often a key's last use is written at most.
+const usageInterval = time.Minute
+
+// recordUse notes the key's last use for GetAccessKeyLastUsed, at most
+// once per usageInterval per key so that requests do not all write.
+func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Scope) {
+	now := a.now()
+	a.mu.Lock()
+	last, ok := a.used[id]
+	if ok && now.Sub(last) < usageInterval {
+		a.mu.Unlock()
+		return
+	}
+	a.used[id] = now
+	a.mu.Unlock()
+	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
+	// A failure to record usage must not fail the request.
+	_ = a.st.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
+			return err
+		}
+		return store.PutJSON(ctx, tx, store.Global, store.KeyUsageKey(id), &use)
+	})
+}
+
+// fillContext sets the global condition keys every request carries.
+func fillContext(pc *policy.Context, r *http.Request, signed *sigv4.Signed, now time.Time) {
+	pc.Set("aws:CurrentTime", now.UTC().Format(time.RFC3339))
+	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	pc.Set("aws:SecureTransport", strconv.FormatBool(r.TLS != nil))
+	pc.Set("aws:RequestedRegion", signed.Scope.Region)
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		pc.Set("aws:SourceIp", host)
+	}
+}

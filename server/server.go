@@ -1,0 +1,222 @@
+// Package server wires Gatehouse together: storage, keys, services and
+// the HTTP endpoint that serves IAM, STS and IVS, each request
+// authenticated with SigV4 and authorized by the policy engine.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/authz"
+	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/iam"
+	"github.com/gatehouse-iam/gatehouse/protocol/awsquery"
+	"github.com/gatehouse-iam/gatehouse/seal"
+	"github.com/gatehouse-iam/gatehouse/store"
+	"github.com/gatehouse-iam/gatehouse/store/postgres"
+	"github.com/gatehouse-iam/gatehouse/store/sqlite"
+)
+
+// maxBodyBytes bounds a request body.
+const maxBodyBytes = 1 << 20
+
+// Server is a configured Gatehouse. Create it with New, serve it with Run
+// or use its Handler, and Close it.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	st    store.Store
+	raw   store.Store
+	auth  *authenticator
+	az    *authz.Authorizer
+	iam   *iam.Service
+	iamOp map[string]awsquery.Handler[*authz.Caller]
+	now   func() time.Time
+	gen   atomic.Uint64
+}
+
+// New opens the store, loads or creates the master key, creates the first
+// account on an empty store, and builds the services. stdout receives the
+// root credentials of a newly created account, once.
+func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	box, err := masterBox(cfg)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, raw: raw, now: time.Now}
+	s.az = authz.New(raw)
+	s.st = store.WithCommitHook(raw, func(accounts []string) {
+		s.gen.Add(1)
+		s.az.Changed(accounts)
+	})
+	s.auth = newAuthenticator(s.st, box, s.now, &s.gen)
+	s.iam = iam.New(s.st, s.az, box, s.now, log)
+	s.iamOp = iamOperations(s.iam)
+
+	key, created, err := iam.EnsureAccount(ctx, s.st, box, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, s.now())
+	if err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	if created && cfg.RootAccessKeyID == "" {
+		if err := announceRootKey(cfg, key, stdout); err != nil {
+			raw.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// masterBox loads the master key from the configuration or the key file.
+func masterBox(cfg Config) (*seal.Box, error) {
+	var key []byte
+	if cfg.MasterKey != "" {
+		k, err := seal.ParseKey(cfg.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("GATEHOUSE_MASTER_KEY: %w", err)
+		}
+		key = k
+	} else {
+		k, _, err := seal.LoadOrCreateKey(filepath.Join(cfg.DataDir, "master.key"))
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	return seal.New(key)
+}
+
+// openStore opens the configured backend.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
+		return postgres.Open(ctx, cfg.Store)
+	case strings.HasPrefix(cfg.Store, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(cfg.Store, "sqlite:"))
+	default:
+		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "gatehouse.db"))
+	}
+}
+
+// announceRootKey prints a new root key once and saves it in a 0600 file.
+func announceRootKey(cfg Config, key iam.RootKey, stdout io.Writer) error {
+	path := filepath.Join(cfg.DataDir, "root-credentials.json")
+	b, _ := json.MarshalIndent(struct {
+		AccountID string `json:"AccountId"`
+		iam.RootKey
+	}{cfg.AccountID, key}, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save root credentials: %w", err)
+	}
+	fmt.Fprintf(stdout, "Created account %s. Its root access key is shown once here and saved in %s (mode 0600):\n", cfg.AccountID, path)
+	fmt.Fprintf(stdout, "  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n", key.AccessKeyID, key.SecretAccessKey)
+	return nil
+}
+
+// Close releases the store.
+func (s *Server) Close() error { return s.raw.Close() }
+
+// Run serves HTTP on the configured address until ctx ends, then shuts
+// down gracefully: in-flight requests finish.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("gatehouse listening", "addr", ln.Addr().String(), "account", s.cfg.AccountID)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := hs.Shutdown(shutdownCtx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Handler returns the HTTP handler of the endpoint.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+// newRequestID returns a request id in AWS's UUID form.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newRequestID()
+	ctx := r.Context()
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving request", "request_id", reqID, "err", fmt.Sprint(p))
+			awsquery.WriteError(w, awsquery.IAMNamespace, reqID, awserr.Internal(fmt.Errorf("panic: %v", p)))
+		}
+	}()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, awserr.New(awserr.InvalidRequest, "The request body is too large or unreadable."))
+		return
+	}
+	signed, err := s.auth.verifier.Parse(r)
+	if err != nil {
+		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, sigError(err))
+		return
+	}
+	switch signed.Scope.Service {
+	case "iam":
+		caller, err := s.auth.authenticate(ctx, r, signed, body)
+		if err != nil {
+			s.writeQueryError(w, awsquery.IAMNamespace, reqID, "", nil, err)
+			return
+		}
+		s.serveQuery(ctx, w, r, body, reqID, awsquery.IAMNamespace, "2010-05-08", s.iamOp, caller)
+	default:
+		e := sigError(fmtWrongService(signed.Scope.Service))
+		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, e)
+	}
+}
