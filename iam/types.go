@@ -48,8 +48,8 @@ func boundaryOf(arn string) *AttachedPermissionsBoundary {
 
 // User is the IAM User shape.
 type User struct {
-	Path                string                       `xml:"Path"`
-	UserName            string                       `xml:"UserName"`
+	Path                string                       `xml:"Path,omitempty"`
+	UserName            string                       `xml:"UserName,omitempty"`
 	UserID              string                       `xml:"UserId"`
 	Arn                 string                       `xml:"Arn"`
 	CreateDate          time.Time                    `xml:"CreateDate"`

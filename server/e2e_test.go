@@ -1,0 +1,214 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse-iam/gatehouse/server"
+)
+
+const (
+	testAccount    = "123456789012"
+	rootKeyID      = "AKIAGATEHOUSEROOT001"
+	rootSecret     = "gatehouse+root+secret+for+tests+only+000"
+	testMasterKey  = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	defaultTimeout = 30 * time.Second
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testServer is a Gatehouse serving on a free loopback port.
+type testServer struct {
+	endpoint string
+	dataDir  string
+	logs     *syncBuffer
+}
+
+func startServer(t *testing.T, mod func(*server.Config)) *testServer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	cfg := server.Config{
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(), AccountID: testAccount, Region: "us-west-2",
+		RootAccessKeyID: rootKeyID, RootSecretAccessKey: rootSecret, MasterKey: testMasterKey,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	srv, err := server.New(ctx, cfg, os.Stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		srv.Close()
+	})
+	return &testServer{endpoint: "http://" + ln.Addr().String(), dataDir: cfg.DataDir, logs: logs}
+}
+
+func (ts *testServer) iam(keyID, secret string) *iam.Client {
+	return iam.New(iam.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(ts.endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, ""),
+	})
+}
+
+func (ts *testServer) rootIAM() *iam.Client { return ts.iam(rootKeyID, rootSecret) }
+
+func apiCode(t *testing.T, err error) (string, string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v is not an API error", err)
+	}
+	return ae.ErrorCode(), ae.ErrorMessage()
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), defaultTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestUsersAndAccessKeysWithSDK(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := ctxT(t)
+	root := ts.rootIAM()
+
+	out, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("mateojackson"), Path: aws.String("/video/"),
+		Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("live")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(out.User.Arn); got != "arn:aws:iam::123456789012:user/video/mateojackson" {
+		t.Fatalf("ARN %s", got)
+	}
+	_, err = root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("MateoJackson")})
+	if code, _ := apiCode(t, err); code != "EntityAlreadyExists" {
+		t.Fatalf("duplicate: %s", code)
+	}
+	list, err := root.ListUsers(ctx, &iam.ListUsersInput{})
+	if err != nil || len(list.Users) != 1 || list.IsTruncated {
+		t.Fatalf("ListUsers: %v %+v", err, list)
+	}
+	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("mateojackson")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := aws.ToString(key.AccessKey.SecretAccessKey)
+	if len(secret) != 40 {
+		t.Fatalf("secret %q", secret)
+	}
+	mateo := ts.iam(aws.ToString(key.AccessKey.AccessKeyId), secret)
+	_, err = mateo.ListUsers(ctx, &iam.ListUsersInput{})
+	code, msg := apiCode(t, err)
+	if code != "AccessDenied" || msg != "User: arn:aws:iam::123456789012:user/video/mateojackson is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::123456789012:user/ because no identity-based policy allows the iam:ListUsers action" {
+		t.Fatalf("denied: %s %s", code, msg)
+	}
+	// A wrong secret, an unknown key, and a deactivated key.
+	_, err = ts.iam(aws.ToString(key.AccessKey.AccessKeyId), "wrong"+secret[5:]).ListUsers(ctx, &iam.ListUsersInput{})
+	if code, _ := apiCode(t, err); code != "SignatureDoesNotMatch" {
+		t.Fatalf("wrong secret: %s", code)
+	}
+	_, err = ts.iam("AKIAUNKNOWNKEY000000", secret).ListUsers(ctx, &iam.ListUsersInput{})
+	if code, _ := apiCode(t, err); code != "InvalidClientTokenId" {
+		t.Fatalf("unknown key: %s", code)
+	}
+	if _, err := root.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("mateojackson"), AccessKeyId: key.AccessKey.AccessKeyId, Status: iamtypes.StatusTypeInactive}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = mateo.ListUsers(ctx, &iam.ListUsersInput{})
+	if code, _ := apiCode(t, err); code != "InvalidClientTokenId" {
+		t.Fatalf("inactive key: %s", code)
+	}
+	keys, err := root.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("mateojackson")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 || keys.AccessKeyMetadata[0].Status != iamtypes.StatusTypeInactive {
+		t.Fatalf("ListAccessKeys: %v %+v", err, keys)
+	}
+
+	// No secret is stored or logged in the clear.
+	for _, f := range []string{"gatehouse.db", "gatehouse.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(ts.dataDir, f))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, s := range []string{secret, rootSecret} {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s contains a secret access key in the clear", f)
+			}
+		}
+	}
+	if logs := ts.logs.String(); strings.Contains(logs, secret) || strings.Contains(logs, rootSecret) || !strings.Contains(logs, "request_id=") {
+		t.Errorf("logs leak a secret or lack request ids:\n%s", logs)
+	}
+}
+
+// TestAWSCLI runs test/cli/*.sh, which drive the server with the unchanged
+// AWS CLI.
+func TestAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the AWS CLI is not installed (apt-get install -y awscli)")
+		}
+		t.Skip("the AWS CLI is not installed; install it (apt-get install -y awscli) to run the CLI tests")
+	}
+	scripts, _ := filepath.Glob("../test/cli/*.sh")
+	if len(scripts) == 0 {
+		t.Fatal("no CLI test scripts found")
+	}
+	for _, script := range scripts {
+		t.Run(filepath.Base(script), func(t *testing.T) {
+			ts := startServer(t, nil)
+			cmd := exec.Command("bash", script)
+			cmd.Env = append(os.Environ(), "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", script, err, out)
+			}
+			t.Logf("%s", out)
+		})
+	}
+}
