@@ -252,6 +252,8 @@ func ParseCompiled(id string, doc []byte, kind Kind) (*Compiled, error) {
 // candidates. Small sets are scanned whole: for a handful of statements a
 // scan is faster than a map lookup, and it touches less memory.
 type stmtIndex struct {
+	// scan is set for a small index: every statement is in small.
+	scan      bool
 	small     []*cstmt
 	exact     map[string][]*cstmt
 	byService map[string][]*cstmt
@@ -271,7 +273,7 @@ func buildIndex(pols []*Compiled, deny bool) stmtIndex {
 		}
 	}
 	if len(all) <= smallIndex {
-		return stmtIndex{small: all}
+		return stmtIndex{scan: true, small: all}
 	}
 	ix := stmtIndex{exact: map[string][]*cstmt{}, byService: map[string][]*cstmt{}}
 	for _, s := range all {

@@ -508,7 +508,7 @@ func (s *Set) findDeny(st *evalState, resource *Compiled, cands *candidates, rca
 
 // find returns the first statement of the index that applies.
 func (st *evalState) find(ix *stmtIndex) *cstmt {
-	if ix.small != nil || st.keyLen < 0 {
+	if ix.scan || st.keyLen < 0 {
 		for _, s := range ix.small {
 			if s.applies(st, false) {
 				return s
