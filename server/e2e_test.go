@@ -189,11 +189,16 @@ func TestUsersAndAccessKeysWithSDK(t *testing.T) {
 // TestAWSCLI runs test/cli/*.sh, which drive the server with the unchanged
 // AWS CLI.
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the AWS CLI is not installed (apt-get install -y awscli)")
+	// Debian's AWS CLI v2 (the awscli package) is preferred to whatever
+	// else is on the PATH.
+	cli := "/usr/bin/aws"
+	if _, err := os.Stat(cli); err != nil {
+		if cli, err = exec.LookPath("aws"); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("the AWS CLI is not installed (apt-get install -y awscli)")
+			}
+			t.Skip("the AWS CLI is not installed; install it (apt-get install -y awscli) to run the CLI tests")
 		}
-		t.Skip("the AWS CLI is not installed; install it (apt-get install -y awscli) to run the CLI tests")
 	}
 	scripts, _ := filepath.Glob("../test/cli/*.sh")
 	if len(scripts) == 0 {
@@ -203,7 +208,7 @@ func TestAWSCLI(t *testing.T) {
 		t.Run(filepath.Base(script), func(t *testing.T) {
 			ts := startServer(t, nil)
 			cmd := exec.Command("bash", script)
-			cmd.Env = append(os.Environ(), "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
+			cmd.Env = append(os.Environ(), "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_CLI="+cli, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", script, err, out)
