@@ -3,9 +3,12 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-iam/gatehouse/server"
 )
@@ -114,7 +118,55 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func TestUsersAndAccessKeysWithSDK(t *testing.T) {
-	ts := startServer(t, nil)
+	t.Run("sqlite", func(t *testing.T) { exerciseUsersAndKeys(t, startServer(t, nil)) })
+	t.Run("postgres", func(t *testing.T) {
+		url := postgresSchema(t)
+		exerciseUsersAndKeys(t, startServer(t, func(c *server.Config) { c.Store = url }))
+	})
+}
+
+// postgresSchema returns a URL of a fresh schema of the test PostgreSQL,
+// dropped when the test ends. Without GATEHOUSE_TEST_POSTGRES_URL the test
+// is skipped (and fails under CI=true).
+func postgresSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("GATEHOUSE_TEST_POSTGRES_URL")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("GATEHOUSE_TEST_POSTGRES_URL is not set")
+		}
+		t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set; set it (postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL tests")
+	}
+	ctx := ctxT(t)
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("PostgreSQL at GATEHOUSE_TEST_POSTGRES_URL is unreachable: %v", err)
+	}
+	defer conn.Close(ctx)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "e2e_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, base); err == nil {
+			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	u, err := neturl.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func exerciseUsersAndKeys(t *testing.T, ts *testServer) {
 	ctx := ctxT(t)
 	root := ts.rootIAM()
 
@@ -170,7 +222,7 @@ func TestUsersAndAccessKeysWithSDK(t *testing.T) {
 	}
 
 	// No secret is stored or logged in the clear.
-	for _, f := range []string{"gatehouse.db", "gatehouse.db-wal"} {
+	for _, f := range []string{"gatehouse.db", "gatehouse.db-wal"} { // SQLite only; PostgreSQL keeps no file here
 		b, err := os.ReadFile(filepath.Join(ts.dataDir, f))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
