@@ -124,7 +124,7 @@ type Set struct {
 	// byAction memoizes, per lower-cased action, the identity statements
 	// whose Action element matches it, so that a repeated action costs
 	// one map lookup instead of matching every statement's actions.
-	byAction   atomic.Pointer[map[string]*candidates]
+	byAction   atomic.Pointer[actionMemo]
 	byActionMu sync.Mutex
 }
 
@@ -206,6 +206,56 @@ func NewSet(p Policies) *Set {
 	return &Set{identity: p.Identity, allows: buildIndex(p.Identity, false), denies: buildIndex(p.Identity, true), boundary: p.Boundary, session: p.Session}
 }
 
+// actionMemo maps lower-cased actions to their candidates. It is
+// immutable once published: a new action makes a new memo. A few entries
+// are kept in slices (a linear scan beats hashing, and touches less
+// memory); more go in a map.
+type actionMemo struct {
+	keys []string
+	vals []*candidates
+	m    map[string]*candidates
+}
+
+// linearMemo is the number of actions a memo keeps in slices.
+const linearMemo = 8
+
+func (am *actionMemo) get(key []byte) *candidates {
+	if am.m != nil {
+		return am.m[string(key)]
+	}
+	for i, k := range am.keys {
+		if k == string(key) {
+			return am.vals[i]
+		}
+	}
+	return nil
+}
+
+func (am *actionMemo) len() int { return len(am.keys) + len(am.m) }
+
+// with returns a memo with one more entry.
+func (am *actionMemo) with(key string, c *candidates) *actionMemo {
+	n := &actionMemo{}
+	if am == nil {
+		n.keys, n.vals = []string{key}, []*candidates{c}
+		return n
+	}
+	if am.m == nil && len(am.keys) < linearMemo {
+		n.keys = append(append(make([]string, 0, len(am.keys)+1), am.keys...), key)
+		n.vals = append(append(make([]*candidates, 0, len(am.vals)+1), am.vals...), c)
+		return n
+	}
+	n.m = make(map[string]*candidates, am.len()+1)
+	for i, k := range am.keys {
+		n.m[k] = am.vals[i]
+	}
+	for k, v := range am.m {
+		n.m[k] = v
+	}
+	n.m[key] = c
+	return n
+}
+
 // candidatesFor returns the memoized identity statements for the request's
 // action, computing them on first use; nil when the memo is full or the
 // action too long (the indexes are used instead).
@@ -213,8 +263,9 @@ func (s *Set) candidatesFor(st *evalState) *candidates {
 	if st.keyLen < 0 {
 		return nil
 	}
-	if m := s.byAction.Load(); m != nil {
-		if c := (*m)[string(st.key[:st.keyLen])]; c != nil {
+	key := st.key[:st.keyLen]
+	if am := s.byAction.Load(); am != nil {
+		if c := am.get(key); c != nil {
 			return c
 		}
 	}
@@ -222,10 +273,10 @@ func (s *Set) candidatesFor(st *evalState) *candidates {
 	defer s.byActionMu.Unlock()
 	old := s.byAction.Load()
 	if old != nil {
-		if c := (*old)[string(st.key[:st.keyLen])]; c != nil {
+		if c := old.get(key); c != nil {
 			return c
 		}
-		if len(*old) >= maxMemoActions {
+		if old.len() >= maxMemoActions {
 			return nil
 		}
 	}
@@ -241,14 +292,7 @@ func (s *Set) candidatesFor(st *evalState) *candidates {
 			}
 		}
 	}
-	m := make(map[string]*candidates, 1)
-	if old != nil {
-		for k, v := range *old {
-			m[k] = v
-		}
-	}
-	m[string(st.key[:st.keyLen])] = c
-	s.byAction.Store(&m)
+	s.byAction.Store(old.with(string(key), c))
 	return c
 }
 
