@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"os/exec"
@@ -25,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-iam/gatehouse/server"
+	"github.com/gatehouse-iam/gatehouse/sigv4"
 )
 
 const (
@@ -267,5 +270,69 @@ func TestAWSCLI(t *testing.T) {
 			}
 			t.Logf("%s", out)
 		})
+	}
+}
+
+// TestMalformedRequests sends what real clients never send: the server
+// answers each with AWS's error and keeps serving.
+func TestMalformedRequests(t *testing.T) {
+	ts := startServer(t, nil)
+	signer := &sigv4.Signer{Credentials: sigv4.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret}, Region: "us-east-1", Service: "iam"}
+	send := func(method, path, body string, sign bool, hdr map[string]string) (int, string) {
+		req, err := http.NewRequest(method, ts.endpoint+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		if sign {
+			if err := signer.Sign(req, []byte(body), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		name, method, path, body string
+		sign                     bool
+		hdr                      map[string]string
+		status                   int
+		code                     string
+	}{
+		{"no auth", "POST", "/", "Action=ListUsers&Version=2010-05-08", false, nil, 403, "MissingAuthenticationToken"},
+		{"garbage auth", "POST", "/", "Action=ListUsers", false, map[string]string{"Authorization": "AWS4-HMAC-SHA256 garbage"}, 400, "IncompleteSignature"},
+		{"no action", "POST", "/", "Version=2010-05-08", true, nil, 400, "MissingAction"},
+		{"unknown action", "POST", "/", "Action=LaunchRockets&Version=2010-05-08", true, nil, 400, "InvalidAction"},
+		{"bad form", "POST", "/", "Action=ListUsers&%zz", true, nil, 400, "InvalidParameterValue"},
+		{"missing required", "POST", "/", "Action=CreateUser&Version=2010-05-08", true, nil, 400, "ValidationError"},
+		{"bad integer", "POST", "/", "Action=ListUsers&MaxItems=lots", true, nil, 400, "ValidationError"},
+		{"out of range", "POST", "/", "Action=ListUsers&MaxItems=0", true, nil, 400, "ValidationError"},
+		{"bad marker", "POST", "/", "Action=ListUsers&Marker=%21%21", true, nil, 400, "InvalidInput"},
+		{"too large", "POST", "/", "Action=ListUsers&X=" + strings.Repeat("a", 2<<20), true, nil, 400, "InvalidRequest"},
+		{"GET with query", "GET", "/?Action=ListUsers&Version=2010-05-08", "", true, nil, 200, ""},
+		{"binary body", "POST", "/", "\x00\xff\xfe", true, nil, 400, "MissingAction"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := send(tc.method, tc.path, tc.body, tc.sign, tc.hdr)
+			if status != tc.status || (tc.code != "" && !strings.Contains(body, "<Code>"+tc.code+"</Code>")) {
+				t.Fatalf("status %d, want %d with %s:\n%.300s", status, tc.status, tc.code, body)
+			}
+			if tc.code != "" && !strings.Contains(body, "<RequestId>") {
+				t.Errorf("error without a request id: %s", body)
+			}
+		})
+	}
+	// Still serving.
+	if _, err := ts.rootIAM().ListUsers(ctxT(t), &iam.ListUsersInput{}); err != nil {
+		t.Fatal(err)
 	}
 }
