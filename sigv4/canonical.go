@@ -419,7 +419,7 @@ func appendCanonicalHeaders(dst []byte, in *canonicalInput) ([]byte, bool) {
 // aws-sdk-go-v2 keeps them.
 func appendHeaderValue(dst []byte, v string) []byte {
 	v = strings.TrimSpace(v)
-	if !strings.Contains(v, "  ") && strings.IndexAny(v, "\r\n") < 0 {
+	if !strings.Contains(v, "  ") && !strings.ContainsAny(v, "\r\n") {
 		return append(dst, v...) // common case: nothing to fold
 	}
 	space := false
