@@ -140,7 +140,12 @@ func DeniedMessage(c *Caller, action, resource string, d *policy.Decision) strin
 	switch d.Outcome {
 	case policy.ExplicitDeny:
 		if st := d.Statements(); len(st) > 0 {
-			msg += " with an explicit deny in a " + st[0].Source.String()
+			src := st[0].Source.String()
+			article := "a "
+			if strings.HasPrefix(src, "identity") {
+				article = "an "
+			}
+			msg += " with an explicit deny in " + article + src
 		}
 	case policy.ImplicitDeny:
 		if d.Missing != 0 {
