@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,15 +162,4 @@ func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Sc
 		}
 		return store.PutJSON(ctx, tx, store.Global, store.KeyUsageKey(id), &use)
 	})
-}
-
-// fillContext sets the global condition keys every request carries.
-func fillContext(pc *policy.Context, r *http.Request, signed *sigv4.Signed, now time.Time) {
-	pc.Set("aws:CurrentTime", now.UTC().Format(time.RFC3339))
-	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	pc.Set("aws:SecureTransport", strconv.FormatBool(r.TLS != nil))
-	pc.Set("aws:RequestedRegion", signed.Scope.Region)
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		pc.Set("aws:SourceIp", host)
-	}
 }

@@ -15,6 +15,7 @@ func iamOperations(svc *iam.Service) iamOps {
 	addGroupRoleOperations(ops, svc)
 	addManagedPolicyOperations(ops, svc)
 	addInlinePolicyOperations(ops, svc)
+	addMFAOperations(ops, svc)
 	return ops
 }
 

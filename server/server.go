@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	s.auth = newAuthenticator(s.st, box, s.now, &s.gen)
 	s.iam = iam.New(s.st, s.az, box, s.now, log)
 	s.iamOp = iamOperations(s.iam)
+	s.initSTS(box)
 
 	key, created, err := iam.EnsureAccount(ctx, s.st, box, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, s.now())
 	if err != nil {
@@ -215,6 +216,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveQuery(ctx, w, r, body, reqID, awsquery.IAMNamespace, "2010-05-08", s.iamOp, caller)
+	case "sts":
+		s.serveSTS(ctx, w, r, signed, body, reqID)
 	default:
 		e := sigError(fmtWrongService(signed.Scope.Service))
 		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, e)
