@@ -1,43 +1,6 @@
 package postgres
 
-import (
-	"fmt"
-	"strings"
-	"unicode/utf8"
-)
-
-// Limits on names, the same in every backend: a B-tree index entry of
-// (account, key) must fit in a third of a page.
-const (
-	maxAccountLen = 256
-	maxKeyLen     = 1024
-)
-
-// checkAccount rejects account names that every backend could not store
-// as given.
-func checkAccount(account string) error {
-	return checkName("account", account, maxAccountLen)
-}
-
-// checkKey rejects keys (and prefixes, and after bounds) that every
-// backend could not store as given. PostgreSQL TEXT holds neither NUL
-// bytes nor invalid UTF-8; checking here, before the statement, keeps a
-// bad name from aborting the transaction.
-func checkKey(what, key string) error {
-	return checkName(what, key, maxKeyLen)
-}
-
-func checkName(what, s string, maxLen int) error {
-	switch {
-	case len(s) > maxLen:
-		return fmt.Errorf("postgres: %s of %d bytes is longer than %d", what, len(s), maxLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("postgres: %s %q is not valid UTF-8", what, s)
-	case strings.IndexByte(s, 0) >= 0:
-		return fmt.Errorf("postgres: %s %q contains a NUL byte", what, s)
-	}
-	return nil
-}
+import "unicode/utf8"
 
 // prefixEnd returns the least valid UTF-8 string greater than every valid
 // UTF-8 string that starts with prefix: prefix with its last code point

@@ -42,10 +42,10 @@ func (t *tx) check(write bool, account, key string) error {
 	if err := t.usable(write); err != nil {
 		return err
 	}
-	if err := checkAccount(account); err != nil {
+	if err := store.CheckAccount(account); err != nil {
 		return err
 	}
-	return checkKey("key", key)
+	return store.CheckKey("key", key)
 }
 
 // Get returns the value of key, or an error wrapping store.ErrNotFound.
@@ -121,13 +121,13 @@ func (t *tx) List(ctx context.Context, account, prefix, after string, limit int)
 	if err := t.usable(false); err != nil {
 		return nil, err
 	}
-	if err := checkAccount(account); err != nil {
+	if err := store.CheckAccount(account); err != nil {
 		return nil, err
 	}
-	if err := checkKey("prefix", prefix); err != nil {
+	if err := store.CheckKey("prefix", prefix); err != nil {
 		return nil, err
 	}
-	if err := checkKey("after", after); err != nil {
+	if err := store.CheckKey("after", after); err != nil {
 		return nil, err
 	}
 	if limit < 0 {

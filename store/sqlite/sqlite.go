@@ -218,7 +218,7 @@ func (db *DB) Generation(ctx context.Context, account string) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("sqlite: generation: %w", err)
 	}
-	if err := checkAccount(account); err != nil {
+	if err := store.CheckAccount(account); err != nil {
 		return 0, err
 	}
 	var g int64

@@ -286,8 +286,8 @@ func testInvalidKeys(t *testing.T, s store.Store) {
 
 // Names are limited so that every backend can index them.
 const (
-	maxAccountLen = 256
-	maxKeyLen     = 1024
+	maxAccountLen = store.MaxAccountLen
+	maxKeyLen     = store.MaxKeyLen
 )
 
 func testNameLengthLimits(t *testing.T, s store.Store) {
