@@ -4,12 +4,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
+	"github.com/gatehouse-iam/gatehouse/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -17,47 +13,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string // file name, e.g. 001_initial.sql
-	sql     string
-}
-
-// loadMigrations reads migrations/NNN_name.sql from fsys, sorted by
-// number. Numbers start at 1 and have no gaps.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, p := range names {
-		name := path.Base(p)
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || len(num) != 3 || v < 1 {
-			return nil, fmt.Errorf("migration %s: name is not NNN_name.sql", name)
-		}
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %03d", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
-
 // migrate applies the migrations the database lacks, each in its own
 // transaction.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := store.LoadMigrations(migrationFiles)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -66,7 +25,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 			return applyMigration(ctx, tx, m, len(ms))
 		})
 		if err != nil {
-			return fmt.Errorf("postgres: migrate: %s: %w", m.name, err)
+			return fmt.Errorf("postgres: migrate: %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -75,7 +34,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 // applyMigration applies m in tx unless it was applied already. Every
 // process opening the same schema takes the same advisory lock first, so
 // they check and apply one at a time; the lock ends with tx.
-func applyMigration(ctx context.Context, tx pgx.Tx, m migration, known int) error {
+func applyMigration(ctx context.Context, tx pgx.Tx, m store.Migration, known int) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('gatehouse.migrate.' || coalesce(current_schema(), '')))`); err != nil {
 		return err
 	}
@@ -94,7 +53,7 @@ func applyMigration(ctx context.Context, tx pgx.Tx, m migration, known int) erro
 		return fmt.Errorf("the database has schema version %d, newer than this program's %d", newest, known)
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -102,9 +61,9 @@ func applyMigration(ctx context.Context, tx pgx.Tx, m migration, known int) erro
 	}
 	// No arguments: pgx runs the file with the simple protocol, which
 	// allows several statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+	_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 	return err
 }

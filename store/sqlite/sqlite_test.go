@@ -111,7 +111,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if g, err := db.Generation(t.Context(), "acct"); err != nil || g != 1 {
 		t.Fatalf("Generation = %d, %v; want 1", g, err)
 	}
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := store.LoadMigrations(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestConcurrentOpenOfNewFile(t *testing.T) {
 func TestNewerSchemaRejected(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
 	db := openAt(t, path)
-	if _, err := db.writer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.sql')`); err != nil {
+	if _, err := db.writer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.SQL')`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -183,20 +183,20 @@ func TestPragmas(t *testing.T) {
 }
 
 func TestLoadMigrations(t *testing.T) {
-	ms, err := loadMigrations(migrationFiles)
-	if err != nil || len(ms) == 0 || ms[0].name != "001_initial.sql" {
+	ms, err := store.LoadMigrations(migrationFiles)
+	if err != nil || len(ms) == 0 || ms[0].Name != "001_initial.SQL" {
 		t.Fatalf("embedded migrations: %v, %v", ms, err)
 	}
 	bad := []fstest.MapFS{
-		{"migrations/1_x.sql": {}},
-		{"migrations/abc_x.sql": {}},
-		{"migrations/000_x.sql": {}},
-		{"migrations/001x.sql": {}},
-		{"migrations/001_a.sql": {}, "migrations/003_c.sql": {}},
-		{"migrations/001_a.sql": {}, "migrations/001_b.sql": {}},
+		{"migrations/1_x.SQL": {}},
+		{"migrations/abc_x.SQL": {}},
+		{"migrations/000_x.SQL": {}},
+		{"migrations/001x.SQL": {}},
+		{"migrations/001_a.SQL": {}, "migrations/003_c.SQL": {}},
+		{"migrations/001_a.SQL": {}, "migrations/001_b.SQL": {}},
 	}
 	for _, fsys := range bad {
-		if _, err := loadMigrations(fsys); err == nil {
+		if _, err := store.LoadMigrations(fsys); err == nil {
 			t.Errorf("loadMigrations accepted %v", fsys)
 		}
 	}
