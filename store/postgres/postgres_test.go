@@ -353,7 +353,7 @@ func TestMigrationsMatchSQLite(t *testing.T) {
 		}
 		var out []string
 		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".SQL") {
+			if strings.HasSuffix(e.Name(), ".sql") {
 				out = append(out, e.Name())
 			}
 		}

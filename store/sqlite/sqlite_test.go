@@ -184,16 +184,16 @@ func TestPragmas(t *testing.T) {
 
 func TestLoadMigrations(t *testing.T) {
 	ms, err := store.LoadMigrations(migrationFiles)
-	if err != nil || len(ms) == 0 || ms[0].Name != "001_initial.SQL" {
+	if err != nil || len(ms) == 0 || ms[0].Name != "001_initial.sql" {
 		t.Fatalf("embedded migrations: %v, %v", ms, err)
 	}
 	bad := []fstest.MapFS{
-		{"migrations/1_x.SQL": {}},
-		{"migrations/abc_x.SQL": {}},
-		{"migrations/000_x.SQL": {}},
-		{"migrations/001x.SQL": {}},
-		{"migrations/001_a.SQL": {}, "migrations/003_c.SQL": {}},
-		{"migrations/001_a.SQL": {}, "migrations/001_b.SQL": {}},
+		{"migrations/1_x.sql": {}},
+		{"migrations/abc_x.sql": {}},
+		{"migrations/000_x.sql": {}},
+		{"migrations/001x.sql": {}},
+		{"migrations/001_a.sql": {}, "migrations/003_c.sql": {}},
+		{"migrations/001_a.sql": {}, "migrations/001_b.sql": {}},
 	}
 	for _, fsys := range bad {
 		if _, err := store.LoadMigrations(fsys); err == nil {
