@@ -139,7 +139,7 @@ func TestTablesUseSearchPathAndCollation(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"generations.account:C", "kv.account:C", "kv.key:C", "schema_migrations.Name:"}
+	want := []string{"generations.account:C", "kv.account:C", "kv.key:C", "schema_migrations.name:"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("text columns in schema %s = %v, want %v", schema, got, want)
 	}
@@ -176,7 +176,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 func TestNewerSchemaRejected(t *testing.T) {
 	u := freshSchema(t)
 	db := openAt(t, u)
-	if _, err := db.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.SQL')`); err != nil {
+	if _, err := db.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.sql')`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -344,7 +344,7 @@ func TestRetryable(t *testing.T) {
 }
 
 // TestMigrationsMatchSQLite holds the two backends to one numbering: the
-// same NNN_name.SQL files, so a number means one change on both.
+// same NNN_name.sql files, so a number means one change on both.
 func TestMigrationsMatchSQLite(t *testing.T) {
 	names := func(dir string) []string {
 		entries, err := os.ReadDir(dir)

@@ -145,7 +145,7 @@ func TestConcurrentOpenOfNewFile(t *testing.T) {
 func TestNewerSchemaRejected(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
 	db := openAt(t, path)
-	if _, err := db.writer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.SQL')`); err != nil {
+	if _, err := db.writer.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.sql')`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
