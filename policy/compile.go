@@ -12,18 +12,14 @@ type Compiled struct {
 	stmts  []cstmt
 	allows stmtIndex
 	denies stmtIndex
-	source *Policy
 }
 
 // Kind returns the grammar the policy was validated against.
 func (c *Compiled) Kind() Kind { return c.kind }
 
-// Policy returns the parsed document the policy was compiled from.
-func (c *Compiled) Policy() *Policy { return c.source }
-
 // cstmt is a compiled statement.
 type cstmt struct {
-	policy    *Compiled
+	policyID  string // the Compiled policy's ID, for decisions
 	sid       string
 	index     int
 	deny      bool
@@ -175,13 +171,13 @@ func (p *resourcePattern) match(st *evalState) bool {
 // Compile turns a parsed policy into its evaluation form. id names the
 // policy in decisions.
 func Compile(id string, p *Policy) *Compiled {
-	c := &Compiled{ID: id, kind: p.Kind, source: p}
+	c := &Compiled{ID: id, kind: p.Kind}
 	vars := p.Version == Version2012
 	c.stmts = make([]cstmt, len(p.Statements))
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		cs := &c.stmts[i]
-		cs.policy = c
+		cs.policyID = c.ID
 		cs.sid = s.Sid
 		cs.index = i
 		cs.deny = s.Effect == EffectDeny
@@ -230,9 +226,87 @@ func Compile(id string, p *Policy) *Compiled {
 			}
 		}
 	}
+	c.compact()
 	c.allows = buildIndex([]*Compiled{c}, false)
 	c.denies = buildIndex([]*Compiled{c}, true)
 	return c
+}
+
+// compact moves the matchers that evaluation reads into a few contiguous
+// blocks: one array of action patterns, one of resource patterns, and one
+// string holding every text they compare. Evaluation then touches a few
+// neighbouring cache lines per policy instead of one scattered object per
+// string, which is what keeps decisions fast when millions of principals'
+// policies do not fit in the caches.
+func (c *Compiled) compact() {
+	nActs, nRes := 0, 0
+	for i := range c.stmts {
+		nActs += len(c.stmts[i].actions)
+		nRes += len(c.stmts[i].resources)
+	}
+	acts := make([]actionPattern, 0, nActs)
+	res := make([]resourcePattern, 0, nRes)
+	var ar arena
+	for i := range c.stmts {
+		cs := &c.stmts[i]
+		ar.add(&cs.sid)
+		start := len(acts)
+		acts = append(acts, cs.actions...)
+		cs.actions = acts[start:len(acts):len(acts)]
+		for j := range cs.actions {
+			a := &cs.actions[j]
+			ar.add(&a.service)
+			ar.add(&a.name.s)
+		}
+		start = len(res)
+		res = append(res, cs.resources...)
+		cs.resources = res[start:len(res):len(res)]
+		for j := range cs.resources {
+			r := &cs.resources[j]
+			ar.add(&r.exact)
+			ar.add(&r.arn.glob)
+			ar.add(&r.arn.head)
+			for k := range r.arn.fields {
+				ar.add(&r.arn.fields[k].s)
+			}
+		}
+		for j := range cs.conds {
+			cd := &cs.conds[j]
+			ar.add(&cd.key)
+			for k := range cd.values {
+				ar.add(&cd.values[k].text)
+			}
+		}
+	}
+	ar.build()
+}
+
+// arena gathers strings and re-points them into one shared string.
+type arena struct {
+	ptrs []*string
+	size int
+}
+
+func (a *arena) add(p *string) {
+	if *p != "" {
+		a.ptrs = append(a.ptrs, p)
+		a.size += len(*p)
+	}
+}
+
+func (a *arena) build() {
+	var b strings.Builder
+	b.Grow(a.size)
+	for _, p := range a.ptrs {
+		b.WriteString(*p)
+	}
+	all := b.String()
+	off := 0
+	for _, p := range a.ptrs {
+		n := len(*p)
+		*p = all[off : off+n]
+		off += n
+	}
 }
 
 // ParseCompiled parses, validates and compiles a document in one step.

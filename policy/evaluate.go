@@ -95,7 +95,7 @@ func (d *Decision) add(s *cstmt, src Source) {
 	if s == nil || int(d.n) == len(d.refs) {
 		return
 	}
-	d.refs[d.n] = StatementRef{Source: src, PolicyID: s.policy.ID, Sid: s.sid, Index: s.index}
+	d.refs[d.n] = StatementRef{Source: src, PolicyID: s.policyID, Sid: s.sid, Index: s.index}
 	d.n++
 }
 
