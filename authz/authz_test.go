@@ -1,0 +1,105 @@
+package authz
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/policy"
+	"github.com/gatehouse-iam/gatehouse/store"
+	"github.com/gatehouse-iam/gatehouse/store/sqlite"
+)
+
+const acct = "123456789012"
+
+func TestDeniedMessage(t *testing.T) {
+	c := &Caller{Principal: policy.Principal{ARN: "arn:aws:iam::123456789012:user/mateojackson"}}
+	const base = "User: arn:aws:iam::123456789012:user/mateojackson is not authorized to perform: ivs:GetChannel on resource: arn:aws:ivs:us-west-2:123456789012:channel/VgNkEJgOVX9N"
+	deny := func(src policy.Source) policy.Decision {
+		doc := `{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}`
+		cp, err := policy.ParseCompiled("d", []byte(doc), policy.KindIdentity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := policy.Policies{}
+		switch src {
+		case policy.SourceIdentity:
+			p.Identity = []*policy.Compiled{cp}
+		case policy.SourceBoundary:
+			p.Boundary = cp
+		case policy.SourceSession:
+			p.Session = []*policy.Compiled{cp}
+		}
+		return policy.Evaluate(&policy.Request{Principal: &c.Principal, Action: "ivs:GetChannel", Resource: "*"}, p, nil)
+	}
+	tests := []struct {
+		d    policy.Decision
+		want string
+	}{
+		{policy.Decision{Missing: policy.SourceIdentity}, base + " because no identity-based policy allows the ivs:GetChannel action"},
+		{policy.Decision{Missing: policy.SourceBoundary}, base + " because no permissions boundary allows the ivs:GetChannel action"},
+		{policy.Decision{Missing: policy.SourceSession}, base + " because no session policy allows the ivs:GetChannel action"},
+		{policy.Decision{Missing: policy.SourceResource}, base + " because no resource-based policy allows the ivs:GetChannel action"},
+		{deny(policy.SourceIdentity), base + " with an explicit deny in an identity-based policy"},
+		{deny(policy.SourceBoundary), base + " with an explicit deny in a permissions boundary"},
+		{deny(policy.SourceSession), base + " with an explicit deny in a session policy"},
+	}
+	for _, tc := range tests {
+		if got := DeniedMessage(c, "ivs:GetChannel", "arn:aws:ivs:us-west-2:123456789012:channel/VgNkEJgOVX9N", &tc.d); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
+
+// TestCacheFollowsChanges: a cached policy set is used until a write
+// through the wrapped store changes the account, then reloaded.
+func TestCacheFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	az := New(raw)
+	st := az.WrapStore(raw)
+	u := store.User{ID: "AIDAEXAMPLEEXAMPLE01", Name: "alice", Path: "/", ARN: "arn:aws:iam::123456789012:user/alice"}
+	put := func(doc string) {
+		t.Helper()
+		err := st.Update(ctx, func(tx store.Tx) error {
+			if err := store.PutJSON(ctx, tx, acct, store.UserKey("alice"), &u); err != nil {
+				return err
+			}
+			return store.PutJSON(ctx, tx, acct, store.InlineKey(store.KindUser, u.ID, "p"), store.InlinePolicy{Name: "p", Document: doc})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &Caller{Principal: policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: "alice", UserID: u.ID}}
+	check := func(want policy.Outcome) {
+		t.Helper()
+		d, err := az.Authorize(ctx, c, Check{Action: "iam:ListUsers", Resource: "*"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Outcome != want {
+			t.Fatalf("got %v, want %v", d.Outcome, want)
+		}
+	}
+	put(`{"Statement": {"Effect": "Allow", "Action": "iam:List*", "Resource": "*"}}`)
+	check(policy.Allow)
+	check(policy.Allow) // from the cache
+	put(`{"Statement": {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"}}`)
+	check(policy.ExplicitDeny)
+	// A write to the raw store bypasses the hook: the cache is stale until
+	// Changed is called, which is what WrapStore automates.
+	err = raw.Update(ctx, func(tx store.Tx) error {
+		return store.PutJSON(ctx, tx, acct, store.InlineKey(store.KindUser, u.ID, "p"), store.InlinePolicy{Name: "p", Document: `{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}`})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(policy.ExplicitDeny)
+	az.Changed([]string{acct})
+	check(policy.Allow)
+}
