@@ -449,8 +449,8 @@ var accountQuotas = map[string]int{
 
 // GetAccountSummary returns the account's entity counts and IAM quotas.
 // Counts: Users, Groups, Roles, Policies (customer managed),
-// PolicyVersionsInUse (managed-policy attachments), MFADevices and
-// MFADevicesInUse (enabled MFA devices), AccountMFAEnabled (root MFA),
+// PolicyVersionsInUse (managed-policy attachments), MFADevices (virtual
+// MFA devices), MFADevicesInUse (enabled ones), AccountMFAEnabled (root MFA),
 // AccountAccessKeysPresent (root access keys); the features Gatehouse
 // lacks (instance profiles, server and signing certificates, identity
 // providers) count 0. The caller needs iam:GetAccountSummary on "*".
@@ -480,6 +480,7 @@ func (s *Service) GetAccountSummary(ctx context.Context, c *authz.Caller, _ *Get
 			{"Policies", "policy/", true},
 			{"PolicyVersionsInUse", "attach/", false},
 			{"MFADevicesInUse", "mfa-of/", false},
+			{"MFADevices", store.MFADevicesPrefix, false},
 		}
 		for _, cn := range counts {
 			n, err := summaryCount(ctx, tx, acct, cn.prefix, cn.direct)
@@ -488,7 +489,6 @@ func (s *Service) GetAccountSummary(ctx context.Context, c *authz.Caller, _ *Get
 			}
 			m[cn.key] = n
 		}
-		m["MFADevices"] = m["MFADevicesInUse"]
 		rootMFA, err := summaryAny(ctx, tx, acct, store.UserMFAPrefix(rootKeyOwner))
 		if err != nil {
 			return err
