@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 )
 
@@ -28,6 +29,16 @@ type Config struct {
 	// MasterKey, when set, is the master key (hex or base64) instead of
 	// the key file in DataDir.
 	MasterKey string
+	// TLSCert and TLSKey, when set (both or neither), are the PEM files of
+	// the certificate chain and private key: the server then speaks HTTPS
+	// on Addr, and requests carry aws:SecureTransport "true".
+	TLSCert string
+	TLSKey  string
+	// TrustedProxies are the CIDRs (or single addresses) of the reverse
+	// proxies whose X-Forwarded-For header names the client. A request
+	// from any other peer has the peer's address as aws:SourceIp, whatever
+	// its headers say.
+	TrustedProxies []string
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -38,12 +49,7 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
 	}
-	if c.DataDir == "" {
-		errs = append(errs, errors.New("--data-dir is empty"))
-	}
-	if c.Store != "" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") && !strings.HasPrefix(c.Store, "sqlite:") {
-		errs = append(errs, fmt.Errorf("--store %q: use postgres://… (or leave it empty for SQLite in the data directory)", c.Store))
-	}
+	errs = append(errs, c.storageErrors()...)
 	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
 		errs = append(errs, fmt.Errorf("--account-id %q is not 12 digits", c.AccountID))
 	}
@@ -53,5 +59,59 @@ func (c *Config) Validate() error {
 	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
 		errs = append(errs, errors.New("set both GATEHOUSE_ROOT_ACCESS_KEY_ID and GATEHOUSE_ROOT_SECRET_ACCESS_KEY, or neither"))
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("set both --tls-cert and --tls-key, or neither"))
+	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// storageErrors checks what opening the store and the master key needs:
+// the part of the configuration that `gatehouse account` shares with serve.
+func (c *Config) storageErrors() []error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir is empty"))
+	}
+	if c.Store != "" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") && !strings.HasPrefix(c.Store, "sqlite:") {
+		errs = append(errs, fmt.Errorf("--store %q: use postgres://… (or leave it empty for SQLite in the data directory)", c.Store))
+	}
+	return errs
+}
+
+// parseTrustedProxies parses --trusted-proxy values: CIDRs, or single
+// addresses that stand for themselves. IPv4-mapped IPv6 forms are
+// unmapped, so that they match IPv4 peers.
+func parseTrustedProxies(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if !strings.Contains(v, "/") {
+			a, err := netip.ParseAddr(v)
+			if err != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("--trusted-proxy %q is neither a CIDR nor an IP address", v)
+			}
+			a = a.Unmap()
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy %q is not a CIDR: %w", v, err)
+		}
+		if a := p.Addr(); a.Is4In6() {
+			bits := p.Bits() - 96
+			if bits < 0 {
+				return nil, fmt.Errorf("--trusted-proxy %q: an IPv4-mapped prefix needs at least 96 bits", v)
+			}
+			p = netip.PrefixFrom(a.Unmap(), bits)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

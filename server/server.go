@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,8 +46,14 @@ type Server struct {
 	az    *authz.Authorizer
 	iam   *iam.Service
 	iamOp map[string]awsquery.Handler[*authz.Caller]
+	sts   *stsEndpoint
 	now   func() time.Time
 	gen   atomic.Uint64
+
+	// proxies are the trusted proxies whose X-Forwarded-For is believed.
+	proxies []netip.Prefix
+	// tls, when not nil, makes Serve speak HTTPS.
+	tls *tls.Config
 }
 
 // New opens the store, loads or creates the master key, creates the first
@@ -62,6 +70,14 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	proxies, err := parseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := loadTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
 	box, err := masterBox(cfg)
 	if err != nil {
 		return nil, err
@@ -70,7 +86,7 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, raw: raw, now: time.Now}
+	s := &Server{cfg: cfg, log: log, raw: raw, now: time.Now, proxies: proxies, tls: tlsCfg}
 	s.az = authz.New(raw)
 	s.st = store.WithCommitHook(raw, func(accounts []string) {
 		s.gen.Add(1)
@@ -93,6 +109,19 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// loadTLS loads the certificate and key of --tls-cert and --tls-key, or
+// returns nil when they are not set.
+func loadTLS(cfg Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // masterBox loads the master key from the configuration or the key file.
@@ -144,8 +173,8 @@ func announceRootKey(cfg Config, key iam.RootKey, stdout io.Writer) error {
 // Close releases the store.
 func (s *Server) Close() error { return s.raw.Close() }
 
-// Run serves HTTP on the configured address until ctx ends, then shuts
-// down gracefully: in-flight requests finish.
+// Run serves HTTP (HTTPS with a TLS certificate) on the configured address
+// until ctx ends, then shuts down gracefully: in-flight requests finish.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
@@ -158,8 +187,13 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("gatehouse listening", "addr", ln.Addr().String(), "account", s.cfg.AccountID)
+	if s.tls != nil {
+		hs.TLSConfig = s.tls.Clone()
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
+	s.log.Info("gatehouse listening", "addr", ln.Addr().String(), "tls", s.tls != nil, "account", s.cfg.AccountID)
 	select {
 	case err := <-errc:
 		return err
@@ -190,6 +224,7 @@ func newRequestID() string {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	r = clientRequest(r, s.proxies)
 	reqID := newRequestID()
 	ctx := r.Context()
 	defer func() {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -29,7 +30,8 @@ environment variable: --data-dir with GATEHOUSE_DATA_DIR, and so on. The root
 key may be given with GATEHOUSE_ROOT_ACCESS_KEY_ID and
 GATEHOUSE_ROOT_SECRET_ACCESS_KEY, and the master key that encrypts secrets at
 rest with GATEHOUSE_MASTER_KEY (otherwise DATA_DIR/master.key, created on first
-start). SIGINT or SIGTERM stops the server gracefully.`,
+start). --trusted-proxy takes a comma-separated list from
+GATEHOUSE_TRUSTED_PROXY. SIGINT or SIGTERM stops the server gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd.Flags()); err != nil {
@@ -55,6 +57,9 @@ start). SIGINT or SIGTERM stops the server gracefully.`,
 	fl.StringVar(&cfg.AccountID, "account-id", "123456789012", "the account created on first start")
 	fl.StringVar(&cfg.Region, "region", "us-west-2", "default region of regional services")
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --addr (with --tls-key)")
+	fl.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fl.StringSliceVar(&cfg.TrustedProxies, "trusted-proxy", nil, "CIDR or address of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
 	return cmd
 }
 
@@ -68,11 +73,15 @@ func runServer(ctx context.Context, cfg server.Config, stdout io.Writer) error {
 }
 
 // bindEnv sets every flag not given on the command line from its
-// environment variable: --data-dir from GATEHOUSE_DATA_DIR.
-func bindEnv(fs *pflag.FlagSet) error {
+// environment variable: --data-dir from GATEHOUSE_DATA_DIR. With names,
+// only those flags are bound.
+func bindEnv(fs *pflag.FlagSet, names ...string) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Changed || err != nil {
+			return
+		}
+		if len(names) > 0 && !slices.Contains(names, f.Name) {
 			return
 		}
 		name := "GATEHOUSE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
