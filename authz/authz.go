@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/awsmanaged"
@@ -30,7 +31,39 @@ type Caller struct {
 	// Context holds the request's global condition keys (aws:SourceIp,
 	// aws:CurrentTime, aws:SecureTransport, …).
 	Context policy.Context
+	// Session describes the temporary credentials the request was signed
+	// with; nil for a long-term access key.
+	Session *Session
 }
+
+// Session is what a request signed with temporary credentials carries
+// over from the STS call that made them.
+type Session struct {
+	// ID identifies the session (its access key id): policy sets of
+	// sessions with session policies are cached under it.
+	ID string
+	// Issuer is the STS operation that made the session: "AssumeRole",
+	// "GetSessionToken" or "GetFederationToken".
+	Issuer string
+	// IssuedAt and Expires bound the session.
+	IssuedAt, Expires time.Time
+	// SourceUserName is, for a FederatedUser, the IAM user who called
+	// GetFederationToken, whose identity policies the session has; "" when
+	// the account's root user called it.
+	SourceUserName string
+	// TransitiveTags are the session tags passed on to a role session
+	// this session makes (role chaining).
+	TransitiveTags []policy.Tag
+	// SourceIdentity is the session's sts:SourceIdentity, or "".
+	SourceIdentity string
+	// MFA reports whether the session was authenticated with MFA, at
+	// MFAAuthTime.
+	MFA         bool
+	MFAAuthTime time.Time
+}
+
+// IsTemporary reports whether the caller signed with temporary credentials.
+func (c *Caller) IsTemporary() bool { return c.Session != nil }
 
 // IsRoot reports whether the caller is an account's root user.
 func (c *Caller) IsRoot() bool { return c.Principal.Type == policy.Root }
@@ -72,8 +105,12 @@ type cachedPolicy struct {
 	c *policy.Compiled
 }
 
-// maxCachedDocs bounds the compiled-document cache.
-const maxCachedDocs = 100_000
+// maxCachedDocs bounds the compiled-document cache, and maxCachedSets the
+// policy-set cache.
+const (
+	maxCachedDocs = 100_000
+	maxCachedSets = 100_000
+)
 
 // New returns an Authorizer reading policies from st. The store must tell
 // the Authorizer of every change through Changed; WrapStore does that.
@@ -157,7 +194,23 @@ func DeniedMessage(c *Caller, action, resource string, d *policy.Decision) strin
 
 // principalKey identifies the policy set of a caller.
 func principalKey(c *Caller) string {
-	return c.Principal.Type.String() + "|" + c.Principal.Account + "|" + c.Principal.UserID + "|" + c.Principal.ARN
+	k := c.Principal.Type.String() + "|" + c.Principal.Account + "|" + c.Principal.UserID + "|" + c.Principal.ARN
+	if c.Session != nil {
+		if c.Principal.Type == policy.FederatedUser {
+			// Two users may federate under one name.
+			k += "|" + c.Session.SourceUserName
+		}
+		if len(c.SessionPolicies) > 0 {
+			k += "|" + c.Session.ID
+		}
+	}
+	return k
+}
+
+// cacheable reports whether the caller's policy set may be cached: its
+// session policies, if any, are identified by the session.
+func cacheable(c *Caller) bool {
+	return len(c.SessionPolicies) == 0 || (c.Session != nil && c.Session.ID != "")
 }
 
 func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error) {
@@ -170,7 +223,7 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	gen := a.gens[acct]
 	e := a.sets[key]
 	a.mu.RUnlock()
-	if e != nil && e.gen == gen && len(c.SessionPolicies) == 0 {
+	if e != nil && e.gen == gen && cacheable(c) {
 		return e.set, nil
 	}
 	pols, err := a.load(ctx, c)
@@ -179,10 +232,13 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	}
 	pols.Session = c.SessionPolicies
 	set := policy.NewSet(pols)
-	if len(c.SessionPolicies) == 0 {
+	if cacheable(c) {
 		a.mu.Lock()
 		// Keep the set only if nothing changed while loading.
 		if a.gens[acct] == gen {
+			if len(a.sets) >= maxCachedSets {
+				clear(a.sets)
+			}
 			a.sets[key] = &cachedSet{gen: gen, set: set}
 		}
 		a.mu.Unlock()
@@ -199,35 +255,37 @@ func (a *Authorizer) load(ctx context.Context, c *Caller) (policy.Policies, erro
 	err := a.st.View(ctx, func(tx store.Tx) error {
 		switch c.Principal.Type {
 		case policy.User:
-			var u store.User
-			if err := store.GetJSON(ctx, tx, acct, store.UserKey(c.Principal.Username), &u); err != nil {
-				return fmt.Errorf("load user %s: %w", c.Principal.Username, err)
+			return a.loadUser(ctx, tx, acct, c.Principal.Username, c.Session != nil, &pols)
+		case policy.FederatedUser:
+			// A federated user has the identity policies of the user who
+			// called GetFederationToken (all rights for the root user),
+			// narrowed by its session policies.
+			if c.Session == nil {
+				return nil
 			}
-			if err := a.loadOwner(ctx, tx, acct, store.KindUser, u.ID, "user/"+u.Name, &pols); err != nil {
-				return err
-			}
-			groups, err := tx.List(ctx, acct, store.GroupsOfPrefix(u.ID), "", 0)
-			if err != nil {
-				return err
-			}
-			for _, g := range groups {
-				gid := strings.TrimPrefix(g.Key, store.GroupsOfPrefix(u.ID))
-				if err := a.loadOwner(ctx, tx, acct, store.KindGroup, gid, "group/"+gid, &pols); err != nil {
-					return err
-				}
-			}
-			if u.Boundary != "" {
-				b, err := a.managed(ctx, tx, acct, u.Boundary)
+			if c.Session.SourceUserName == "" {
+				all, err := a.compile("root", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)
 				if err != nil {
 					return err
 				}
-				pols.Boundary = b
+				pols.Identity = append(pols.Identity, all)
+				return nil
 			}
+			return a.loadUser(ctx, tx, acct, c.Session.SourceUserName, true, &pols)
 		case policy.AssumedRole:
 			roleName := c.Principal.RoleARN[strings.LastIndexByte(c.Principal.RoleARN, '/')+1:]
 			var r store.Role
 			if err := store.GetJSON(ctx, tx, acct, store.RoleKey(roleName), &r); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					// The role was deleted: its sessions have no rights.
+					return nil
+				}
 				return fmt.Errorf("load role %s: %w", roleName, err)
+			}
+			if roleID, _, _ := strings.Cut(c.Principal.UserID, ":"); c.Session != nil && (roleID != r.ID || r.ARN != c.Principal.RoleARN) {
+				// Deleted and created again, or moved: a session of the
+				// old role has no rights in the new one.
+				return nil
 			}
 			if err := a.loadOwner(ctx, tx, acct, store.KindRole, r.ID, "role/"+r.Name, &pols); err != nil {
 				return err
@@ -243,6 +301,40 @@ func (a *Authorizer) load(ctx context.Context, c *Caller) (policy.Policies, erro
 		return nil
 	})
 	return pols, err
+}
+
+// loadUser adds the identity policies and the boundary of a user. A user
+// deleted after a session of it was made grants the session nothing
+// (session); a long-term key's user must exist.
+func (a *Authorizer) loadUser(ctx context.Context, tx store.Tx, acct, name string, session bool, pols *policy.Policies) error {
+	var u store.User
+	if err := store.GetJSON(ctx, tx, acct, store.UserKey(name), &u); err != nil {
+		if session && errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("load user %s: %w", name, err)
+	}
+	if err := a.loadOwner(ctx, tx, acct, store.KindUser, u.ID, "user/"+u.Name, pols); err != nil {
+		return err
+	}
+	groups, err := tx.List(ctx, acct, store.GroupsOfPrefix(u.ID), "", 0)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		gid := strings.TrimPrefix(g.Key, store.GroupsOfPrefix(u.ID))
+		if err := a.loadOwner(ctx, tx, acct, store.KindGroup, gid, "group/"+gid, pols); err != nil {
+			return err
+		}
+	}
+	if u.Boundary != "" {
+		b, err := a.managed(ctx, tx, acct, u.Boundary)
+		if err != nil {
+			return err
+		}
+		pols.Boundary = b
+	}
+	return nil
 }
 
 // loadOwner adds the inline and attached policies of one user, group or

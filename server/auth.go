@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,11 +17,14 @@ import (
 	"github.com/gatehouse-iam/gatehouse/seal"
 	"github.com/gatehouse-iam/gatehouse/sigv4"
 	"github.com/gatehouse-iam/gatehouse/store"
+	"github.com/gatehouse-iam/gatehouse/sts"
 )
 
 // authenticator turns a signed request into a Caller: it verifies the
 // SigV4 signature with the access key's secret and resolves the key's
-// owner. Keys and owners are cached until the next write to the store.
+// owner, or, for temporary credentials, opens the session token, which
+// holds the secret and the caller. Keys and owners are cached until the
+// next write to the store; opened tokens are cached too.
 type authenticator struct {
 	st       store.Store
 	box      *seal.Box
@@ -26,9 +32,24 @@ type authenticator struct {
 	now      func() time.Time
 	gen      *atomic.Uint64 // bumped on every committed write
 
-	mu    sync.Mutex
-	cache map[string]*keyEntry
-	used  map[string]time.Time // last recorded use per key
+	// sessions opens session tokens, and sessionNow is the clock their
+	// expiry is checked with; both are set by initSTS.
+	sessions   *sts.KeyRing
+	sessionNow func() time.Time
+
+	mu     sync.Mutex
+	cache  map[string]*keyEntry
+	used   map[string]time.Time     // last recorded use per key
+	opened map[string]*sessionEntry // opened session tokens
+}
+
+// sessionEntry is an opened session token with the caller parts built
+// from it. It is shared by the requests of the session: read only.
+type sessionEntry struct {
+	claims    *sts.Claims
+	principal policy.Principal
+	session   *authz.Session
+	policies  []*policy.Compiled
 }
 
 // keyEntry is a cached access key with its opened secret and its owner.
@@ -39,14 +60,18 @@ type keyEntry struct {
 	principal policy.Principal
 }
 
-// maxCachedKeys bounds the key cache.
-const maxCachedKeys = 100_000
+// maxCachedKeys bounds the key cache, and maxCachedSessions the cache of
+// opened session tokens.
+const (
+	maxCachedKeys     = 100_000
+	maxCachedSessions = 10_000
+)
 
 func newAuthenticator(st store.Store, box *seal.Box, now func() time.Time, gen *atomic.Uint64) *authenticator {
 	return &authenticator{
 		st: st, box: box, now: now, gen: gen,
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
-		cache:    map[string]*keyEntry{}, used: map[string]time.Time{},
+		cache:    map[string]*keyEntry{}, used: map[string]time.Time{}, opened: map[string]*sessionEntry{},
 	}
 }
 
@@ -68,8 +93,7 @@ func invalidToken() *awserr.Error {
 // authenticate verifies the request and returns its caller.
 func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signed *sigv4.Signed, body []byte) (*authz.Caller, error) {
 	if signed.SessionToken != "" {
-		// Temporary credentials are not issued yet; no token is valid.
-		return nil, invalidToken()
+		return a.authenticateSession(ctx, r, signed, body)
 	}
 	e, err := a.lookup(ctx, signed.AccessKeyID)
 	if err != nil {
@@ -162,4 +186,83 @@ func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Sc
 		}
 		return store.PutJSON(ctx, tx, store.Global, store.KeyUsageKey(id), &use)
 	})
+}
+
+// expiredToken is AWS's answer for a session past its expiry.
+func expiredToken() *awserr.Error {
+	return awserr.New(awserr.ExpiredToken, "The security token included in the request is expired")
+}
+
+// authenticateSession verifies a request signed with temporary
+// credentials: the session token must open under the key ring, name the
+// request's access key id, and be unexpired, and the signature must match
+// the session's secret.
+func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request, signed *sigv4.Signed, body []byte) (*authz.Caller, error) {
+	if a.sessions == nil || !strings.HasPrefix(signed.AccessKeyID, "ASIA") {
+		return nil, invalidToken()
+	}
+	e, err := a.openSession(ctx, signed.SessionToken)
+	if err != nil {
+		return nil, err
+	}
+	cl := e.claims
+	if subtle.ConstantTimeCompare([]byte(cl.AccessKeyID), []byte(signed.AccessKeyID)) != 1 {
+		return nil, invalidToken()
+	}
+	now := a.sessionNow()
+	if !now.Before(cl.Expires) {
+		return nil, expiredToken()
+	}
+	if err := a.verifier.Verify(signed, cl.Secret, body); err != nil {
+		return nil, sigError(err)
+	}
+	// IAM refuses sessions of GetFederationToken, and those of
+	// GetSessionToken made without MFA.
+	if signed.Scope.Service == "iam" && (cl.Issuer == sts.IssuerGetFederationToken || (cl.Issuer == sts.IssuerGetSessionToken && !cl.MFA)) {
+		return nil, invalidToken()
+	}
+	c := &authz.Caller{Principal: e.principal, AccessKeyID: signed.AccessKeyID, Region: signed.Scope.Region,
+		SessionPolicies: e.policies, Session: e.session}
+	fillContext(&c.Context, r, signed, a.now())
+	c.Context.Set("aws:TokenIssueTime", cl.IssuedAt.UTC().Format(time.RFC3339))
+	if cl.MFA {
+		age := max(int64(now.Sub(cl.MFAAuthTime)/time.Second), 0)
+		c.Context.Set("aws:MultiFactorAuthPresent", "true")
+		c.Context.Set("aws:MultiFactorAuthAge", strconv.FormatInt(age, 10))
+	} else {
+		c.Context.Set("aws:MultiFactorAuthPresent", "false")
+	}
+	if cl.SourceIdentity != "" {
+		c.Context.Set("aws:SourceIdentity", cl.SourceIdentity)
+	}
+	return c, nil
+}
+
+// openSession returns the opened session token, cached.
+func (a *authenticator) openSession(ctx context.Context, token string) (*sessionEntry, error) {
+	a.mu.Lock()
+	e := a.opened[token]
+	a.mu.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	cl, err := a.sessions.Open(ctx, token)
+	if errors.Is(err, sts.ErrInvalidToken) {
+		return nil, invalidToken()
+	}
+	if err != nil {
+		return nil, awserr.Internal(err)
+	}
+	pols, err := cl.CompilePolicies()
+	if err != nil {
+		return nil, awserr.Internal(err)
+	}
+	e = &sessionEntry{claims: cl, principal: cl.Principal(), session: cl.Session(), policies: pols}
+	a.mu.Lock()
+	if len(a.opened) >= maxCachedSessions {
+		clear(a.opened)
+	}
+	a.opened[token] = e
+	a.mu.Unlock()
+	return e, nil
 }

@@ -61,6 +61,7 @@ type testServer struct {
 	endpoint string
 	dataDir  string
 	logs     *syncBuffer
+	srv      *server.Server
 }
 
 func startServer(t *testing.T, mod func(*server.Config)) *testServer {
@@ -92,7 +93,7 @@ func startServer(t *testing.T, mod func(*server.Config)) *testServer {
 		}
 		srv.Close()
 	})
-	return &testServer{endpoint: "http://" + ln.Addr().String(), dataDir: cfg.DataDir, logs: logs}
+	return &testServer{endpoint: "http://" + ln.Addr().String(), dataDir: cfg.DataDir, logs: logs, srv: srv}
 }
 
 func (ts *testServer) iam(keyID, secret string) *iam.Client {
