@@ -262,9 +262,20 @@ func TestAWSCLI(t *testing.T) {
 	}
 	for _, script := range scripts {
 		t.Run(filepath.Base(script), func(t *testing.T) {
+			t.Parallel()
 			ts := startServer(t, nil)
+			// A second account, for the scripts that cross accounts.
+			admin, err := server.OpenAdmin(ctxT(t), server.Config{DataDir: ts.dataDir, MasterKey: testMasterKey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := admin.CreateAccount(ctxT(t), "111122223333", "", "")
+			admin.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
 			cmd := exec.Command("bash", script)
-			cmd.Env = append(os.Environ(), "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_CLI="+cli, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
+			cmd.Env = append(os.Environ(), "GATEHOUSE_B_ACCESS_KEY_ID="+b.AccessKeyID, "GATEHOUSE_B_SECRET_ACCESS_KEY="+b.SecretAccessKey, "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_CLI="+cli, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", script, err, out)
