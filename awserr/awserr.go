@@ -93,3 +93,12 @@ const (
 	ServiceUnavailable         = "ServiceUnavailable"
 	InvalidRequest             = "InvalidRequest"
 )
+
+// Codes of the JSON APIs (IVS).
+const (
+	ValidationException           = "ValidationException"
+	ResourceNotFoundException     = "ResourceNotFoundException"
+	ConflictException             = "ConflictException"
+	ServiceQuotaExceededException = "ServiceQuotaExceededException"
+	InternalServerException       = "InternalServerException"
+)

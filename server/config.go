@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -39,6 +40,13 @@ type Config struct {
 	// from any other peer has the peer's address as aws:SourceIp, whatever
 	// its headers say.
 	TrustedProxies []string
+	// PublicURL is how clients reach this server's HTTP endpoint
+	// (http[s]://host:port): IVS playback URLs point at it. "" derives
+	// it from Addr.
+	PublicURL string
+	// IngestEndpoint is the host encoders publish RTMP to (an IVS
+	// channel's ingestEndpoint). "" takes the host of PublicURL.
+	IngestEndpoint string
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -52,6 +60,11 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.storageErrors()...)
 	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
 		errs = append(errs, fmt.Errorf("--account-id %q is not 12 digits", c.AccountID))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--public-url %q is not an http(s)://host[:port] URL", c.PublicURL))
+		}
 	}
 	if c.Region == "" {
 		errs = append(errs, errors.New("--region is empty"))

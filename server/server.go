@@ -47,6 +47,7 @@ type Server struct {
 	iam   *iam.Service
 	iamOp map[string]awsquery.Handler[*authz.Caller]
 	sts   *stsEndpoint
+	ivs   *ivsEndpoint
 	now   func() time.Time
 	gen   atomic.Uint64
 
@@ -96,6 +97,7 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	s.iam = iam.New(s.st, s.az, box, s.now, log)
 	s.iamOp = iamOperations(s.iam)
 	s.initSTS(box)
+	s.initIVS(box)
 
 	key, created, err := iam.EnsureAccount(ctx, s.st, box, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, s.now())
 	if err != nil {
@@ -253,6 +255,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveQuery(ctx, w, r, body, reqID, awsquery.IAMNamespace, "2010-05-08", s.iamOp, caller)
 	case "sts":
 		s.serveSTS(ctx, w, r, signed, body, reqID)
+	case "ivs":
+		s.serveIVS(ctx, w, r, signed, body, reqID)
 	default:
 		e := sigError(fmtWrongService(signed.Scope.Service))
 		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, e)

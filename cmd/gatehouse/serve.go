@@ -56,6 +56,8 @@ GATEHOUSE_TRUSTED_PROXY. SIGINT or SIGTERM stops the server gracefully.`,
 	fl.StringVar(&cfg.Store, "store", "", "postgres://… to share one PostgreSQL among several nodes (default: SQLite in the data directory)")
 	fl.StringVar(&cfg.AccountID, "account-id", "123456789012", "the account created on first start")
 	fl.StringVar(&cfg.Region, "region", "us-west-2", "default region of regional services")
+	fl.StringVar(&cfg.PublicURL, "public-url", "", "how clients reach this server, http[s]://host[:port], for IVS playback URLs (default: from --addr)")
+	fl.StringVar(&cfg.IngestEndpoint, "ingest-endpoint", "", "host encoders publish RTMP to, as IVS channels report it (default: the host of --public-url)")
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --addr (with --tls-key)")
 	fl.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")

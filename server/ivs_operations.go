@@ -1,0 +1,140 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/authz"
+	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/ivs"
+	"github.com/gatehouse-iam/gatehouse/protocol/restjson"
+	"github.com/gatehouse-iam/gatehouse/seal"
+	"github.com/gatehouse-iam/gatehouse/sigv4"
+)
+
+// ivsRoute is one IVS operation: its name (for logs) and success status.
+type ivsRoute struct {
+	name   string
+	status int
+	op     restjson.Handler[*authz.Caller]
+}
+
+// ivsEndpoint is the IVS part of the server: the service and its routing
+// table, keyed by "METHOD /path" (the tag operations by "METHOD /tags/").
+type ivsEndpoint struct {
+	svc    *ivs.Service
+	routes map[string]ivsRoute
+}
+
+// ivsEndpoints derives where clients reach the media endpoints: the
+// configured public URL and ingest host, or the listen address.
+func ivsEndpoints(cfg Config) ivs.Endpoints {
+	public := strings.TrimSuffix(cfg.PublicURL, "/")
+	if public == "" {
+		scheme := "http://"
+		if cfg.TLSCert != "" {
+			scheme = "https://"
+		}
+		public = scheme + cfg.Addr
+	}
+	ingest := cfg.IngestEndpoint
+	if ingest == "" {
+		host := cfg.Addr
+		if u, err := url.Parse(public); err == nil && u.Host != "" {
+			host = u.Host
+		}
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		ingest = host
+	}
+	return ivs.Endpoints{Ingest: ingest, Playback: public}
+}
+
+// initIVS builds the IVS service and its routes.
+func (s *Server) initIVS(box *seal.Box) {
+	// Like every service, IVS writes through the hooked store: each commit
+	// bumps the generation the caches key on.
+	svc := ivs.New(s.st, s.az, box, ivsEndpoints(s.cfg), ivs.DefaultLimits, s.now, s.log)
+	ok, none := http.StatusOK, http.StatusNoContent
+	r := map[string]ivsRoute{}
+	add := func(method, path, name string, status int, op restjson.Handler[*authz.Caller]) {
+		r[method+" "+path] = ivsRoute{name: name, status: status, op: op}
+	}
+	add("POST", "/CreateChannel", "CreateChannel", ok, restjson.Op(svc.CreateChannel))
+	add("POST", "/GetChannel", "GetChannel", ok, restjson.Op(svc.GetChannel))
+	add("POST", "/BatchGetChannel", "BatchGetChannel", ok, restjson.Op(svc.BatchGetChannel))
+	add("POST", "/ListChannels", "ListChannels", ok, restjson.Op(svc.ListChannels))
+	add("POST", "/UpdateChannel", "UpdateChannel", ok, restjson.Op(svc.UpdateChannel))
+	add("POST", "/DeleteChannel", "DeleteChannel", none, restjson.Op(svc.DeleteChannel))
+	add("POST", "/CreateStreamKey", "CreateStreamKey", ok, restjson.Op(svc.CreateStreamKey))
+	add("POST", "/GetStreamKey", "GetStreamKey", ok, restjson.Op(svc.GetStreamKey))
+	add("POST", "/BatchGetStreamKey", "BatchGetStreamKey", ok, restjson.Op(svc.BatchGetStreamKey))
+	add("POST", "/ListStreamKeys", "ListStreamKeys", ok, restjson.Op(svc.ListStreamKeys))
+	add("POST", "/DeleteStreamKey", "DeleteStreamKey", none, restjson.Op(svc.DeleteStreamKey))
+	add("POST", "/tags/", "TagResource", ok, restjson.Op(svc.TagResource))
+	add("DELETE", "/tags/", "UntagResource", ok, restjson.Op(svc.UntagResource))
+	add("GET", "/tags/", "ListTagsForResource", ok, restjson.Op(svc.ListTagsForResource))
+	s.ivs = &ivsEndpoint{svc: svc, routes: r}
+}
+
+// route finds the operation of a request and its path parameters.
+func (e *ivsEndpoint) route(r *http.Request) (ivsRoute, map[string]string, bool) {
+	raw := r.URL.EscapedPath()
+	if rest, ok := strings.CutPrefix(raw, "/tags/"); ok && rest != "" && !strings.Contains(rest, "/") {
+		arn, err := url.PathUnescape(rest)
+		if err != nil {
+			return ivsRoute{}, nil, false
+		}
+		rt, ok := e.routes[r.Method+" /tags/"]
+		return rt, map[string]string{"resourceArn": arn}, ok
+	}
+	rt, ok := e.routes[r.Method+" "+raw]
+	return rt, nil, ok
+}
+
+// serveIVS serves a request signed for ivs.
+func (s *Server) serveIVS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, reqID string) {
+	caller, err := s.auth.authenticate(ctx, r, signed, body)
+	if err != nil {
+		s.writeIVSError(w, reqID, "", nil, err)
+		return
+	}
+	rt, params, ok := s.ivs.route(r)
+	if !ok {
+		s.writeIVSError(w, reqID, "", caller, awserr.New("UnknownOperationException", "Unknown operation: %s %s", r.Method, r.URL.EscapedPath()))
+		return
+	}
+	out, err := rt.op(ctx, caller, &restjson.Request{Body: body, Path: params, Query: r.URL.Query()})
+	if err != nil {
+		s.writeIVSError(w, reqID, rt.name, caller, err)
+		return
+	}
+	if err := restjson.WriteResult(w, reqID, rt.status, out); err != nil {
+		s.log.Error("write response", "request_id", reqID, "action", rt.name, "err", err)
+		return
+	}
+	s.log.Info("request", "request_id", reqID, "action", "ivs:"+rt.name, "principal_arn", caller.Principal.ARN, "decision", "Allow")
+}
+
+// writeIVSError logs and sends a REST-JSON error; internal errors are
+// logged with their cause and sent without it.
+func (s *Server) writeIVSError(w http.ResponseWriter, reqID, action string, caller *authz.Caller, err error) {
+	e := awserr.As(err)
+	principal := ""
+	if caller != nil {
+		principal = caller.Principal.ARN
+	}
+	if e.Server {
+		s.log.Error("request failed", "request_id", reqID, "action", action, "principal_arn", principal, "err", err)
+	} else {
+		s.log.Info("request refused", "request_id", reqID, "action", action, "principal_arn", principal, "err", e.Code+": "+e.Message)
+	}
+	restjson.WriteError(w, reqID, e)
+}
