@@ -165,7 +165,7 @@ func Run(c *Case) Result {
 	return Result{Got: got, Decision: d}
 }
 
-// PrincipalTypes maps the case vocabulary to the engine's.
+// principalTypes maps the case vocabulary to the engine's.
 var principalTypes = map[string]policy.PrincipalType{
 	"User":          policy.User,
 	"AssumedRole":   policy.AssumedRole,
