@@ -232,3 +232,25 @@ func TestMemoAgreesWithFreshSets(t *testing.T) {
 		}
 	}
 }
+
+// TestLongActionsUseTheIndexes: an action longer than the memo key buffer
+// is matched by scanning the indexes, with the same answers.
+func TestLongActionsUseTheIndexes(t *testing.T) {
+	long := "svc:" + strings.Repeat("A", 200)
+	var stmts []string
+	for i := 0; i < 12; i++ { // more than smallIndex statements: maps, not a scan
+		stmts = append(stmts, fmt.Sprintf(`{"Effect": "Allow", "Action": "other%d:Get", "Resource": "*"}`, i))
+	}
+	stmts = append(stmts, `{"Sid": "Wild", "Effect": "Allow", "Action": "svc:a*", "Resource": "*"}`,
+		`{"Sid": "No", "Effect": "Deny", "Action": "svc:`+strings.Repeat("a", 200)+`", "Resource": "arn:aws:svc:::denied"}`)
+	set := NewSet(Policies{Identity: []*Compiled{mustCompile(t, "p", KindIdentity, `{"Statement": [`+strings.Join(stmts, ",")+`]}`)}})
+	if d := set.Evaluate(&Request{Principal: alice(), Action: long, Resource: "arn:aws:svc:::ok"}, nil); d.Outcome != Allow || d.Statements()[0].Sid != "Wild" {
+		t.Fatalf("long action allowed by a wildcard: %+v", d)
+	}
+	if d := set.Evaluate(&Request{Principal: alice(), Action: long, Resource: "arn:aws:svc:::denied"}, nil); d.Outcome != ExplicitDeny {
+		t.Fatalf("long action denied exactly: %+v", d)
+	}
+	if d := set.Evaluate(&Request{Principal: alice(), Action: "svc:" + strings.Repeat("b", 200), Resource: "*"}, nil); d.Outcome != ImplicitDeny {
+		t.Fatalf("long action matching nothing: %+v", d)
+	}
+}
