@@ -213,19 +213,6 @@ func checkChannel(ch *store.Channel) error {
 	return nil
 }
 
-// linkedARNs reports a missing linked resource: this server keeps no
-// recording configurations, playback restriction policies or ad
-// configurations yet, so a non-empty ARN of one names nothing.
-func linkedARNs(ch *store.Channel) error {
-	for _, arn := range []string{ch.RecordingConfigurationARN, ch.PlaybackRestrictionPolicyARN, ch.AdConfigurationARN} {
-		if arn != "" {
-			a, _ := parseARN("arn", arn)
-			return notFound(a.Kind, arn)
-		}
-	}
-	return nil
-}
-
 // channelCountKey holds the number of channels of a region.
 func channelCountKey(region string) string { return "ivs/" + region + "/count/channel" }
 
@@ -275,10 +262,10 @@ func (s *Service) CreateChannel(ctx context.Context, c *authz.Caller, in *Create
 			return nil, err
 		}
 	}
-	if err := linkedARNs(ch); err != nil {
-		return nil, err
-	}
 	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if err := linkedResources(ctx, tx, sc, ch); err != nil {
+			return err
+		}
 		if err := s.countChannel(ctx, tx, sc, +1); err != nil {
 			return err
 		}
@@ -583,14 +570,16 @@ func (s *Service) UpdateChannel(ctx context.Context, c *authz.Caller, in *Update
 		if err != nil {
 			return err
 		}
-		if s.isLive(ch) {
+		if live, err := isLive(ctx, tx, sc, ch); err != nil {
+			return err
+		} else if live {
 			return awserr.New(awserr.ConflictException, "Channel is live and cannot be updated: %s", ch.ARN)
 		}
 		in.apply(ch)
 		if err := checkChannel(ch); err != nil {
 			return err
 		}
-		if err := linkedARNs(ch); err != nil {
+		if err := linkedResources(ctx, tx, sc, ch); err != nil {
 			return err
 		}
 		return store.PutJSON(ctx, tx, sc.account, store.IVSChannelKey(sc.region, ch.ID), ch)
@@ -601,9 +590,15 @@ func (s *Service) UpdateChannel(ctx context.Context, c *authz.Caller, in *Update
 	return &GetChannelOutput{Channel: s.channelShape(ch)}, nil
 }
 
-// isLive reports whether a stream is live on the channel. There is no
-// ingest yet, so no channel is ever live.
-func (s *Service) isLive(*store.Channel) bool { return false }
+// isLive reports whether a stream is live on the channel: whether the
+// channel has a live-stream record (written by the ingest).
+func isLive(ctx context.Context, tx store.Tx, sc scope, ch *store.Channel) (bool, error) {
+	_, err := tx.Get(ctx, sc.account, store.IVSLiveKey(sc.region, ch.ID))
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 // DeleteChannel deletes a channel and its stream keys; the caller needs
 // ivs:DeleteChannel on the channel and on each of its keys. Errors:
@@ -629,7 +624,9 @@ func (s *Service) DeleteChannel(ctx context.Context, c *authz.Caller, in *ARNInp
 				return err
 			}
 		}
-		if s.isLive(ch) {
+		if live, err := isLive(ctx, tx, sc, ch); err != nil {
+			return err
+		} else if live {
 			return awserr.New(awserr.ConflictException, "Channel is live and cannot be deleted: %s", ch.ARN)
 		}
 		for i := range keys {

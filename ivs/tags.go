@@ -261,8 +261,29 @@ func (s *Service) taggable(ctx context.Context, tx store.Tx, c *authz.Caller, a 
 		}
 		return &taggableResource{tags: func() []store.Tag { return k.Tags }, set: func(t []store.Tag) { k.Tags = t },
 			save: func() error { return store.PutJSON(ctx, tx, sc.account, store.IVSStreamKeyKey(sc.region, k.ID), k) }}, nil
+	case kindPlaybackKey:
+		return taggableRecord[store.PlaybackKeyPair](ctx, tx, sc, a, kindPlaybackKey, store.IVSPlaybackKeyKey,
+			func(v *store.PlaybackKeyPair) *[]store.Tag { return &v.Tags })
+	case kindRestrictionPolicy:
+		return taggableRecord[store.PlaybackRestrictionPolicy](ctx, tx, sc, a, kindRestrictionPolicy, store.IVSRestrictionPolicyKey,
+			func(v *store.PlaybackRestrictionPolicy) *[]store.Tag { return &v.Tags })
+	case kindRecording:
+		return taggableRecord[store.RecordingConfiguration](ctx, tx, sc, a, kindRecording, store.IVSRecordingKey,
+			func(v *store.RecordingConfiguration) *[]store.Tag { return &v.Tags })
 	}
 	return nil, notFound(a.Kind, a.ARN)
+}
+
+// taggableRecord loads a regional record whose tags field tagsOf points
+// at, for the tag operations.
+func taggableRecord[T any](ctx context.Context, tx store.Tx, sc scope, a resourceARN, kind string, key func(region, id string) string, tagsOf func(*T) *[]store.Tag) (*taggableResource, error) {
+	v, err := loadRecord[T](ctx, tx, sc, a, kind, key)
+	if err != nil {
+		return nil, err
+	}
+	tags := tagsOf(v)
+	return &taggableResource{tags: func() []store.Tag { return *tags }, set: func(t []store.Tag) { *tags = t },
+		save: func() error { return store.PutJSON(ctx, tx, sc.account, key(sc.region, a.ID), v) }}, nil
 }
 
 // retag authorizes action on the resource (with its current tags) and

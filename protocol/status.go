@@ -23,6 +23,7 @@ var statuses = map[string]int{
 	"NoSuchEntity":                        http.StatusNotFound,
 	"ResourceNotFoundException":           http.StatusNotFound,
 	"UnknownOperationException":           http.StatusNotFound,
+	"ChannelNotBroadcasting":              http.StatusNotFound,
 	"EntityAlreadyExists":                 http.StatusConflict,
 	"LimitExceeded":                       http.StatusConflict,
 	"DeleteConflict":                      http.StatusConflict,
