@@ -276,19 +276,7 @@ func (s *Service) UpdateGroup(ctx context.Context, c *authz.Caller, in *UpdateGr
 				return err
 			}
 		}
-		if strings.EqualFold(ng.Name, g.Name) {
-			return store.PutJSON(ctx, tx, acct, store.GroupKey(ng.Name), &ng)
-		}
-		if err := tx.Delete(ctx, acct, store.GroupKey(g.Name)); err != nil {
-			return err
-		}
-		if err := store.CreateJSON(ctx, tx, acct, store.GroupKey(ng.Name), &ng); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return awserr.New(awserr.EntityAlreadyExists, "Group with name %s already exists.", ng.Name)
-			}
-			return err
-		}
-		return tx.Put(ctx, acct, store.GroupIDKey(g.ID), []byte(strings.ToLower(ng.Name)))
+		return storeRenamed(ctx, tx, acct, "Group", g.Name, ng.Name, g.ID, &ng, store.GroupKey, store.GroupIDKey)
 	})
 	if err != nil {
 		return nil, err

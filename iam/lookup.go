@@ -99,3 +99,23 @@ func idsUnder(ctx context.Context, tx store.Tx, acct, prefix string) ([]string, 
 	}
 	return ids, nil
 }
+
+// storeRenamed writes an updated user or group record under its name. When
+// the name changed (other than in case) the record moves: the move is
+// refused with EntityAlreadyExists if another entity has the new name, and
+// the id index follows. label is "User" or "Group", as AWS's message says.
+func storeRenamed(ctx context.Context, tx store.Tx, acct, label, oldName, newName, id string, rec any, key, idKey func(string) string) error {
+	if strings.EqualFold(oldName, newName) {
+		return store.PutJSON(ctx, tx, acct, key(newName), rec)
+	}
+	if err := tx.Delete(ctx, acct, key(oldName)); err != nil {
+		return err
+	}
+	if err := store.CreateJSON(ctx, tx, acct, key(newName), rec); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return awserr.New(awserr.EntityAlreadyExists, "%s with name %s already exists.", label, newName)
+		}
+		return err
+	}
+	return tx.Put(ctx, acct, idKey(id), []byte(strings.ToLower(newName)))
+}

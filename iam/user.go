@@ -247,21 +247,11 @@ func (s *Service) UpdateUser(ctx context.Context, c *authz.Caller, in *UpdateUse
 				return err
 			}
 		}
-		if !strings.EqualFold(nu.Name, u.Name) {
-			if err := tx.Delete(ctx, acct, store.UserKey(u.Name)); err != nil {
-				return err
-			}
-			if err := store.CreateJSON(ctx, tx, acct, store.UserKey(nu.Name), &nu); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return awserr.New(awserr.EntityAlreadyExists, "User with name %s already exists.", nu.Name)
-				}
-				return err
-			}
-			if err := tx.Put(ctx, acct, store.UserIDKey(u.ID), []byte(strings.ToLower(nu.Name))); err != nil {
-				return err
-			}
-		} else if err := store.PutJSON(ctx, tx, acct, store.UserKey(nu.Name), &nu); err != nil {
+		if err := storeRenamed(ctx, tx, acct, "User", u.Name, nu.Name, u.ID, &nu, store.UserKey, store.UserIDKey); err != nil {
 			return err
+		}
+		if nu.Name == u.Name {
+			return nil
 		}
 		return s.renameKeyOwner(ctx, tx, acct, u.ID, nu.Name)
 	})
