@@ -57,6 +57,21 @@ func authorizedRecord[T any](ctx context.Context, s *Service, tx store.Tx, c *au
 	return v, nil
 }
 
+// getRecord is a Get operation on a regional record: parse the ARN, load
+// the record and authorize action on it.
+func getRecord[T any](ctx context.Context, s *Service, c *authz.Caller, action, arn, kind string, key func(region, id string) string, tags func(*T) []store.Tag) (*T, error) {
+	a, err := parseARN("arn", arn, kind)
+	if err != nil {
+		return nil, err
+	}
+	var v *T
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		v, err = authorizedRecord(ctx, s, tx, c, action, a, kind, key, tags)
+		return err
+	})
+	return v, err
+}
+
 // authorizeCreate authorizes a Create on a new ARN, and ivs:TagResource
 // when tags are given.
 func (s *Service) authorizeCreate(ctx context.Context, c *authz.Caller, action, arn string, tags map[string]string) error {
@@ -163,19 +178,11 @@ func (s *Service) ImportPlaybackKeyPair(ctx context.Context, c *authz.Caller, in
 // GetPlaybackKeyPair returns a playback key pair. Errors:
 // ValidationException, ResourceNotFoundException, AccessDeniedException.
 func (s *Service) GetPlaybackKeyPair(ctx context.Context, c *authz.Caller, in *ARNInput) (*PlaybackKeyPairOutput, error) {
-	a, err := parseARN("arn", in.Arn, kindPlaybackKey)
+	v, err := getRecord(ctx, s, c, "GetPlaybackKeyPair", in.Arn, kindPlaybackKey, store.IVSPlaybackKeyKey, keyPairTags)
 	if err != nil {
 		return nil, err
 	}
-	var k *store.PlaybackKeyPair
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		k, err = authorizedRecord(ctx, s, tx, c, "GetPlaybackKeyPair", a, kindPlaybackKey, store.IVSPlaybackKeyKey, keyPairTags)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &PlaybackKeyPairOutput{KeyPair: keyPairShape(k)}, nil
+	return &PlaybackKeyPairOutput{KeyPair: keyPairShape(v)}, nil
 }
 
 // ListInput is the input of the list operations that take only paging.

@@ -235,19 +235,11 @@ func (s *Service) CreateRecordingConfiguration(ctx context.Context, c *authz.Cal
 // GetRecordingConfiguration returns a recording configuration. Errors:
 // ValidationException, ResourceNotFoundException, AccessDeniedException.
 func (s *Service) GetRecordingConfiguration(ctx context.Context, c *authz.Caller, in *ARNInput) (*RecordingConfigurationOutput, error) {
-	a, err := parseARN("arn", in.Arn, kindRecording)
+	v, err := getRecord(ctx, s, c, "GetRecordingConfiguration", in.Arn, kindRecording, store.IVSRecordingKey, recordingTags)
 	if err != nil {
 		return nil, err
 	}
-	var r *store.RecordingConfiguration
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		r, err = authorizedRecord(ctx, s, tx, c, "GetRecordingConfiguration", a, kindRecording, store.IVSRecordingKey, recordingTags)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &RecordingConfigurationOutput{RecordingConfiguration: recordingShape(r)}, nil
+	return &RecordingConfigurationOutput{RecordingConfiguration: recordingShape(v)}, nil
 }
 
 // ListRecordingConfigurationsOutput is the output of

@@ -102,19 +102,11 @@ func (s *Service) CreatePlaybackRestrictionPolicy(ctx context.Context, c *authz.
 // GetPlaybackRestrictionPolicy returns a policy. Errors:
 // ValidationException, ResourceNotFoundException, AccessDeniedException.
 func (s *Service) GetPlaybackRestrictionPolicy(ctx context.Context, c *authz.Caller, in *ARNInput) (*PlaybackRestrictionPolicyOutput, error) {
-	a, err := parseARN("arn", in.Arn, kindRestrictionPolicy)
+	v, err := getRecord(ctx, s, c, "GetPlaybackRestrictionPolicy", in.Arn, kindRestrictionPolicy, store.IVSRestrictionPolicyKey, policyTags)
 	if err != nil {
 		return nil, err
 	}
-	var p *store.PlaybackRestrictionPolicy
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		p, err = authorizedRecord(ctx, s, tx, c, "GetPlaybackRestrictionPolicy", a, kindRestrictionPolicy, store.IVSRestrictionPolicyKey, policyTags)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &PlaybackRestrictionPolicyOutput{PlaybackRestrictionPolicy: policyShape(p)}, nil
+	return &PlaybackRestrictionPolicyOutput{PlaybackRestrictionPolicy: policyShape(v)}, nil
 }
 
 // ListPlaybackRestrictionPoliciesOutput is the output of
