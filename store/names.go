@@ -38,3 +38,21 @@ func checkName(what, s string, maxLen int) error {
 	}
 	return nil
 }
+
+// CheckList rejects the arguments of a List that not every backend can
+// take: bad names, or a negative limit.
+func CheckList(account, prefix, after string, limit int) error {
+	if err := CheckAccount(account); err != nil {
+		return err
+	}
+	if err := CheckKey("prefix", prefix); err != nil {
+		return err
+	}
+	if err := CheckKey("after", after); err != nil {
+		return err
+	}
+	if limit < 0 {
+		return fmt.Errorf("store: list: negative limit %d", limit)
+	}
+	return nil
+}

@@ -121,17 +121,8 @@ func (t *tx) List(ctx context.Context, account, prefix, after string, limit int)
 	if err := t.usable(false); err != nil {
 		return nil, err
 	}
-	if err := store.CheckAccount(account); err != nil {
+	if err := store.CheckList(account, prefix, after, limit); err != nil {
 		return nil, err
-	}
-	if err := store.CheckKey("prefix", prefix); err != nil {
-		return nil, err
-	}
-	if err := store.CheckKey("after", after); err != nil {
-		return nil, err
-	}
-	if limit < 0 {
-		return nil, fmt.Errorf("postgres: list: negative limit %d", limit)
 	}
 	// A range on the primary key rather than LIKE, which gives meaning
 	// to % and _. The columns' "C" collation compares byte-wise.

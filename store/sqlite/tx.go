@@ -114,17 +114,8 @@ func (t *tx) List(ctx context.Context, account, prefix, after string, limit int)
 	if err := t.usable(false); err != nil {
 		return nil, err
 	}
-	if err := store.CheckAccount(account); err != nil {
+	if err := store.CheckList(account, prefix, after, limit); err != nil {
 		return nil, err
-	}
-	if err := store.CheckKey("prefix", prefix); err != nil {
-		return nil, err
-	}
-	if err := store.CheckKey("after", after); err != nil {
-		return nil, err
-	}
-	if limit < 0 {
-		return nil, fmt.Errorf("sqlite: list: negative limit %d", limit)
 	}
 	// A range on the primary key rather than LIKE or GLOB, which are
 	// case-insensitive or give meaning to some characters. The default
