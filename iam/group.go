@@ -347,19 +347,9 @@ type AddUserToGroupInput struct {
 // NoSuchEntity (group or user), LimitExceeded (10 groups per user),
 // ValidationError, AccessDenied.
 func (s *Service) AddUserToGroup(ctx context.Context, c *authz.Caller, in *AddUserToGroupInput) (*Empty, error) {
-	if err := validateName("groupName", in.GroupName, 128); err != nil {
-		return nil, err
-	}
-	if err := validateName("userName", in.UserName, 128); err != nil {
-		return nil, err
-	}
 	acct := c.Account()
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		g, err := s.authorizedGroup(ctx, tx, c, "AddUserToGroup", in.GroupName, nil)
-		if err != nil {
-			return err
-		}
-		u, err := loadUser(ctx, tx, acct, in.UserName)
+		g, u, err := s.membership(ctx, tx, c, "AddUserToGroup", in.GroupName, in.UserName)
 		if err != nil {
 			return err
 		}
@@ -386,6 +376,26 @@ func (s *Service) AddUserToGroup(ctx context.Context, c *authz.Caller, in *AddUs
 	return &Empty{}, nil
 }
 
+// membership validates the names of a membership change, loads the group
+// (authorizing action on it) and the user.
+func (s *Service) membership(ctx context.Context, tx store.Tx, c *authz.Caller, action, groupName, userName string) (*store.Group, *store.User, error) {
+	if err := validateName("groupName", groupName, 128); err != nil {
+		return nil, nil, err
+	}
+	if err := validateName("userName", userName, 128); err != nil {
+		return nil, nil, err
+	}
+	g, err := s.authorizedGroup(ctx, tx, c, action, groupName, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := loadUser(ctx, tx, c.Account(), userName)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, u, nil
+}
+
 // RemoveUserFromGroupInput is the input of RemoveUserFromGroup.
 type RemoveUserFromGroupInput struct {
 	GroupName string `query:"GroupName,required"`
@@ -398,19 +408,9 @@ type RemoveUserFromGroupInput struct {
 // found."), as IAM does. Errors: NoSuchEntity, ValidationError,
 // AccessDenied.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, c *authz.Caller, in *RemoveUserFromGroupInput) (*Empty, error) {
-	if err := validateName("groupName", in.GroupName, 128); err != nil {
-		return nil, err
-	}
-	if err := validateName("userName", in.UserName, 128); err != nil {
-		return nil, err
-	}
 	acct := c.Account()
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		g, err := s.authorizedGroup(ctx, tx, c, "RemoveUserFromGroup", in.GroupName, nil)
-		if err != nil {
-			return err
-		}
-		u, err := loadUser(ctx, tx, acct, in.UserName)
+		g, u, err := s.membership(ctx, tx, c, "RemoveUserFromGroup", in.GroupName, in.UserName)
 		if err != nil {
 			return err
 		}
