@@ -475,11 +475,7 @@ func (s *Service) ListChannels(ctx context.Context, c *authz.Caller, in *ListCha
 	if filters > 1 {
 		return nil, awserr.New(awserr.ConflictException, "Only one filter may be given")
 	}
-	limit, err := pageSize(in.MaxResults, 100, 100)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 100, 100, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

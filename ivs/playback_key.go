@@ -201,11 +201,7 @@ type ListPlaybackKeyPairsOutput struct {
 // region: one decision on …:playback-key/*. Errors: ValidationException,
 // AccessDeniedException.
 func (s *Service) ListPlaybackKeyPairs(ctx context.Context, c *authz.Caller, in *ListInput) (*ListPlaybackKeyPairsOutput, error) {
-	limit, err := pageSize(in.MaxResults, 100, PlaybackKeyPairsPerRegion)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 100, PlaybackKeyPairsPerRegion, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -254,11 +254,7 @@ type ListRecordingConfigurationsOutput struct {
 // …:recording-configuration/*. Errors: ValidationException,
 // AccessDeniedException.
 func (s *Service) ListRecordingConfigurations(ctx context.Context, c *authz.Caller, in *ListInput) (*ListRecordingConfigurationsOutput, error) {
-	limit, err := pageSize(in.MaxResults, 100, RecordingConfigurationsPerRegion)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 100, RecordingConfigurationsPerRegion, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

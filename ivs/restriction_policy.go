@@ -121,11 +121,7 @@ type ListPlaybackRestrictionPoliciesOutput struct {
 // for it, so it is one decision on "*". Errors: ValidationException,
 // AccessDeniedException.
 func (s *Service) ListPlaybackRestrictionPolicies(ctx context.Context, c *authz.Caller, in *ListInput) (*ListPlaybackRestrictionPoliciesOutput, error) {
-	limit, err := pageSize(in.MaxResults, 100, 1)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 100, 1, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -256,3 +256,15 @@ func kindTitle(kind string) string {
 	}
 	return "Resource"
 }
+
+// pageArgs reads the paging parameters of a list request: maxResults
+// (between 1 and max, def when absent) and nextToken.
+func pageArgs(maxResults *int, max, def int, nextToken string) (limit int, after string, err error) {
+	if limit, err = pageSize(maxResults, max, def); err != nil {
+		return 0, "", err
+	}
+	if after, err = decodeToken(nextToken); err != nil {
+		return 0, "", err
+	}
+	return limit, after, nil
+}

@@ -255,11 +255,7 @@ func (s *Service) ListStreams(ctx context.Context, c *authz.Caller, in *ListStre
 			return nil, err
 		}
 	}
-	limit, err := pageSize(in.MaxResults, 100, 100)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 100, 100, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -482,11 +478,7 @@ func (s *Service) ListStreamSessions(ctx context.Context, c *authz.Caller, in *L
 	if err != nil {
 		return nil, err
 	}
-	limit, err := pageSize(in.MaxResults, 100, 100)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 100, 100, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -286,11 +286,7 @@ func (s *Service) ListStreamKeys(ctx context.Context, c *authz.Caller, in *ListS
 	if err != nil {
 		return nil, err
 	}
-	limit, err := pageSize(in.MaxResults, 50, 1)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken(in.NextToken)
+	limit, after, err := pageArgs(in.MaxResults, 50, 1, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
