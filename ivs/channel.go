@@ -596,7 +596,8 @@ func isLive(ctx context.Context, tx store.Tx, sc scope, ch *store.Channel) (bool
 	return err == nil, err
 }
 
-// DeleteChannel deletes a channel and its stream keys; the caller needs
+// DeleteChannel deletes a channel, its stream keys and its past stream
+// sessions, timed metadata and viewer revocations; the caller needs
 // ivs:DeleteChannel on the channel and on each of its keys. Errors:
 // ValidationException, ResourceNotFoundException, AccessDeniedException,
 // ConflictException (live channel).
@@ -629,6 +630,9 @@ func (s *Service) DeleteChannel(ctx context.Context, c *authz.Caller, in *ARNInp
 			if err := deleteStreamKey(ctx, tx, sc, &keys[i]); err != nil {
 				return err
 			}
+		}
+		if err := deleteStreamRecords(ctx, tx, sc, ch.ID); err != nil {
+			return err
 		}
 		if err := tx.Delete(ctx, sc.account, store.IVSChannelKey(sc.region, ch.ID)); err != nil {
 			return err

@@ -314,29 +314,6 @@ func (s *Service) StopStream(ctx context.Context, c *authz.Caller, in *ChannelAR
 	return &Empty{}, nil
 }
 
-// EndStream ends the live stream ls of a channel at now: it deletes the
-// live record, marks its session ended and records the end events. Ingest
-// calls it when an encoder disconnects; StopStream when it stops one.
-func EndStream(ctx context.Context, tx store.Tx, account, region string, ls *store.LiveStream, now time.Time) error {
-	if err := tx.Delete(ctx, account, store.IVSLiveKey(region, ls.ChannelID)); err != nil && !isNotFound(err) {
-		return err
-	}
-	key := store.IVSSessionKey(region, ls.ChannelID, ls.StreamID)
-	var ss store.StreamSession
-	if err := store.GetJSON(ctx, tx, account, key, &ss); err != nil {
-		if !isNotFound(err) {
-			return err
-		}
-		ss = store.StreamSession{StreamID: ls.StreamID, ChannelARN: ls.ChannelARN, ChannelID: ls.ChannelID, StartTime: ls.StartTime}
-	}
-	if ss.EndTime == nil {
-		ss.EndTime = &now
-		ss.AddEvent(store.StreamEvent{Name: "Stream End", Type: "IVS Stream State Change", Time: now})
-		ss.AddEvent(store.StreamEvent{Name: "Session Ended", Type: "IVS Stream State Change", Time: now})
-	}
-	return store.PutJSON(ctx, tx, account, key, &ss)
-}
-
 // PutMetadataInput is the input of PutMetadata.
 type PutMetadataInput struct {
 	ChannelArn string  `json:"channelArn"`
@@ -570,4 +547,24 @@ func (s *Service) GetStreamSession(ctx context.Context, c *authz.Caller, in *Get
 		return nil, err
 	}
 	return out, nil
+}
+
+// deleteStreamRecords removes what a deleted channel leaves behind: its
+// stream sessions, its timed metadata and its viewer-session revocations.
+func deleteStreamRecords(ctx context.Context, tx store.Tx, sc scope, channelID string) error {
+	for _, prefix := range []string{store.IVSSessionPrefix(sc.region, channelID), store.IVSRevocationPrefix(sc.region, channelID)} {
+		items, err := tx.List(ctx, sc.account, prefix, "", 0)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := tx.Delete(ctx, sc.account, it.Key); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Delete(ctx, sc.account, store.IVSMetadataKey(sc.region, channelID)); err != nil && !isNotFound(err) {
+		return err
+	}
+	return nil
 }

@@ -149,8 +149,13 @@ func IVSMetadataKey(region, channelID string) string {
 // a region.
 func IVSMetadataRateKey(region string) string { return "ivs/" + region + "/metadata-rate" }
 
+// IVSRevocationPrefix lists the viewer revocations of a channel.
+func IVSRevocationPrefix(region, channelID string) string {
+	return "ivs/" + region + "/revocation/" + channelID + "/"
+}
+
 // IVSRevocationKey is the key of a viewer's revocation on a channel; the
 // viewer id (any characters) is hex-encoded.
 func IVSRevocationKey(region, channelID, viewerID string) string {
-	return "ivs/" + region + "/revocation/" + channelID + "/" + hex.EncodeToString([]byte(viewerID))
+	return IVSRevocationPrefix(region, channelID) + hex.EncodeToString([]byte(viewerID))
 }
