@@ -108,20 +108,20 @@ func (f *fieldPattern) match(s string) bool {
 }
 
 // match reports whether the ARN whose fields are given (split once per
-// evaluation) matches; arn is the whole ARN, for short patterns.
-func (p *arnPattern) match(fields *[6]string, arn string) bool {
+// evaluation) matches.
+func (p *arnPattern) match(f *arnFields) bool {
 	if p.short {
-		return arnMatch(p.glob, arn)
+		return arnMatch(p.glob, f.arn)
 	}
 	// The resource field decides most often: test it first.
-	if !p.fields[5].match(fields[5]) {
+	if !p.fields[5].match(f.field(5)) {
 		return false
 	}
-	if len(arn) < len(p.head) || arn[:len(p.head)] != p.head {
+	if len(f.arn) < len(p.head) || f.arn[:len(p.head)] != p.head {
 		return false
 	}
 	for i := p.first; i < 5; i++ {
-		if !p.fields[i].match(fields[i]) {
+		if !p.fields[i].match(f.field(i)) {
 			return false
 		}
 	}

@@ -155,10 +155,10 @@ func (p *resourcePattern) match(st *evalState) bool {
 		return p.exact == st.req.Resource
 	case resARN:
 		if st.fieldsState == 1 {
-			return p.arn.match(&st.fields, st.req.Resource)
+			return p.arn.match(&st.fields)
 		}
 		if f := st.resourceFields(); f != nil {
-			return p.arn.match(f, st.req.Resource)
+			return p.arn.match(f)
 		}
 		return arnMatch(p.arn.glob, st.req.Resource)
 	default:

@@ -78,8 +78,9 @@ type Decision struct {
 	// Allow: SourceIdentity, SourceBoundary, SourceSession, or
 	// SourceResource (a trust or cross-account resource policy).
 	Missing Source
-	refs    [4]StatementRef
 	n       uint8
+	srcs    [4]Source
+	stmts   [4]*cstmt
 }
 
 // Allowed reports whether the outcome is Allow.
@@ -89,13 +90,23 @@ func (d *Decision) Allowed() bool { return d.Outcome == Allow }
 // an ExplicitDeny, and for an Allow the allowing statement of each policy
 // kind that had to allow it. It is empty for an ImplicitDeny and for the
 // root user's own-account requests, which need no policy.
-func (d *Decision) Statements() []StatementRef { return d.refs[:d.n] }
+func (d *Decision) Statements() []StatementRef {
+	if d.n == 0 {
+		return nil
+	}
+	out := make([]StatementRef, d.n)
+	for i := range out {
+		s := d.stmts[i]
+		out[i] = StatementRef{Source: d.srcs[i], PolicyID: s.policyID, Sid: s.sid, Index: s.index}
+	}
+	return out
+}
 
 func (d *Decision) add(s *cstmt, src Source) {
-	if s == nil || int(d.n) == len(d.refs) {
+	if s == nil || int(d.n) == len(d.stmts) {
 		return
 	}
-	d.refs[d.n] = StatementRef{Source: src, PolicyID: s.policyID, Sid: s.sid, Index: s.index}
+	d.stmts[d.n], d.srcs[d.n] = s, src
 	d.n++
 }
 
@@ -219,12 +230,12 @@ type actionMemo struct {
 // linearMemo is the number of actions a memo keeps in slices.
 const linearMemo = 8
 
-func (am *actionMemo) get(key []byte) *candidates {
+func (am *actionMemo) get(key string) *candidates {
 	if am.m != nil {
-		return am.m[string(key)]
+		return am.m[key]
 	}
 	for i, k := range am.keys {
-		if k == string(key) {
+		if k == key {
 			return am.vals[i]
 		}
 	}
@@ -258,12 +269,15 @@ func (am *actionMemo) with(key string, c *candidates) *actionMemo {
 
 // candidatesFor returns the memoized identity statements for the request's
 // action, computing them on first use; nil when the memo is full or the
-// action too long (the indexes are used instead).
+// action too long (the indexes are used instead). The memo is keyed by the
+// action as the request spells it: "ivs:GetChannel" and "ivs:getchannel"
+// are two entries with the same candidates, and a hit costs no
+// lower-casing.
 func (s *Set) candidatesFor(st *evalState) *candidates {
-	if st.keyLen < 0 {
+	key := st.req.Action
+	if len(key) > maxActionKey {
 		return nil
 	}
-	key := st.key[:st.keyLen]
 	if am := s.byAction.Load(); am != nil {
 		if c := am.get(key); c != nil {
 			return c
@@ -292,7 +306,7 @@ func (s *Set) candidatesFor(st *evalState) *candidates {
 			}
 		}
 	}
-	s.byAction.Store(old.with(string(key), c))
+	s.byAction.Store(old.with(strings.Clone(key), c))
 	return c
 }
 
@@ -325,14 +339,13 @@ const maxActionKey = 128
 // evalState is the per-request scratch state of an evaluation. It lives
 // on the stack: evaluation allocates nothing.
 type evalState struct {
-	req  *Request
-	svc  string // service prefix of the action, as given
-	name string // action name, as given
-	// key is "service:action" lower-cased, for the exact-action index.
-	key    [maxActionKey]byte
-	keyLen int
+	req *Request
+	// svc and name are the action's service prefix and name as given,
+	// split on first use (split set).
+	svc, name string
+	split     bool
 	// fields caches the resource ARN split into its six fields.
-	fields      [6]string
+	fields      arnFields
 	fieldsState uint8 // 0 not yet split, 1 split, 2 not an ARN
 	// One-entry caches of the last context value parsed as an IP address
 	// and as a date, so that conditions do not parse it again.
@@ -346,44 +359,43 @@ type evalState struct {
 	dateCached bool
 }
 
-// initAction prepares the action fields; st.req must be set (in the
-// evaluating function itself, so that the request does not escape).
-func (st *evalState) initAction() {
-	req := st.req
-	st.svc, st.name, _ = strings.Cut(req.Action, ":")
-	if len(req.Action) <= maxActionKey {
-		for i := 0; i < len(req.Action); i++ {
-			st.key[i] = lowerASCII(req.Action[i])
-		}
-		st.keyLen = len(req.Action)
-	} else {
-		st.keyLen = -1
+// action returns the action's service prefix and name, as given.
+func (st *evalState) action() (svc, name string) {
+	if !st.split {
+		st.svc, st.name, _ = strings.Cut(st.req.Action, ":")
+		st.split = true
 	}
+	return st.svc, st.name
 }
 
-// service returns the lower-cased service prefix.
-func (st *evalState) service() []byte {
-	if st.keyLen < 0 {
-		return nil
+// lowerKey writes the lower-cased action into buf, or reports false when
+// it is too long.
+func (st *evalState) lowerKey(buf *[maxActionKey]byte) ([]byte, bool) {
+	a := st.req.Action
+	if len(a) > maxActionKey {
+		return nil, false
 	}
-	return st.key[:len(st.svc)]
+	for i := 0; i < len(a); i++ {
+		buf[i] = lowerASCII(a[i])
+	}
+	return buf[:len(a)], true
 }
 
 // resourceFields returns the resource ARN's fields, or nil when the
 // resource is not an ARN.
-func (st *evalState) resourceFields() *[6]string {
+func (st *evalState) resourceFields() *arnFields {
 	switch st.fieldsState {
 	case 1:
 		return &st.fields
 	case 2:
 		return nil
 	}
-	f, ok := splitARN(st.req.Resource)
-	if !ok {
+	st.fields.arn = st.req.Resource
+	if !st.fields.split() {
 		st.fieldsState = 2
 		return nil
 	}
-	st.fields, st.fieldsState = f, 1
+	st.fieldsState = 1
 	return &st.fields
 }
 
@@ -396,7 +408,6 @@ func (st *evalState) resourceFields() *[6]string {
 // cross-account request also needs the resource-based policy.
 func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	st := evalState{req: req}
-	st.initAction()
 	var d Decision
 	p := req.Principal
 	if p == nil {
@@ -407,13 +418,17 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	// 1. An explicit Deny in any policy.
 	cands := s.candidatesFor(&st)
 	var rcands *resourceCandidates
-	if cands != nil {
+	if cands != nil && len(cands.allows)+len(cands.denies) >= minResourceMemo {
 		rcands = cands.forResource(&st)
 	}
-	if den, src := s.findDeny(&st, resource, cands, rcands); den != nil {
-		d.Outcome = ExplicitDeny
-		d.add(den, src)
-		return d
+	// Most sets have no Deny that could apply: only identity statements,
+	// none of them a Deny for this action.
+	if cands == nil || len(cands.denies) > 0 || resource != nil || s.boundary != nil || len(s.session) > 0 {
+		if den, src := s.findDeny(&st, resource, cands, rcands); den != nil {
+			d.Outcome = ExplicitDeny
+			d.add(den, src)
+			return d
+		}
 	}
 
 	trust := resource != nil && resource.kind == KindTrust
@@ -514,7 +529,7 @@ func (st *evalState) sameAccount() bool {
 	acct := st.req.ResourceAccount
 	if acct == "" {
 		if f := st.resourceFields(); f != nil {
-			acct = f[4]
+			acct = f.field(4)
 		}
 	}
 	return acct == "" || acct == "aws" || acct == st.req.Principal.Account
@@ -552,15 +567,17 @@ func (s *Set) findDeny(st *evalState, resource *Compiled, cands *candidates, rca
 
 // find returns the first statement of the index that applies.
 func (st *evalState) find(ix *stmtIndex) *cstmt {
-	if ix.scan || st.keyLen < 0 {
+	if ix.scan {
 		for _, s := range ix.small {
 			if s.applies(st, false) {
 				return s
 			}
 		}
-		if st.keyLen >= 0 {
-			return nil
-		}
+		return nil
+	}
+	var buf [maxActionKey]byte
+	key, ok := st.lowerKey(&buf)
+	if !ok {
 		// An action too long for the key buffer: scan every list.
 		for _, list := range ix.exact {
 			for _, s := range list {
@@ -577,12 +594,13 @@ func (st *evalState) find(ix *stmtIndex) *cstmt {
 			}
 		}
 	} else {
-		for _, s := range ix.exact[string(st.key[:st.keyLen])] {
+		for _, s := range ix.exact[string(key)] {
 			if s.applies(st, true) {
 				return s
 			}
 		}
-		for _, s := range ix.byService[string(st.service())] {
+		svc, _ := st.action()
+		for _, s := range ix.byService[string(key[:len(svc)])] {
 			if s.applies(st, false) {
 				return s
 			}
@@ -644,8 +662,9 @@ func (st *evalState) resourceAllow(rp *Compiled) (*cstmt, nameLevel) {
 // element matches the request's action.
 func (s *cstmt) matchAction(st *evalState) bool {
 	matched := false
+	svc, name := st.action()
 	for i := range s.actions {
-		if s.actions[i].match(st.svc, st.name) {
+		if s.actions[i].match(svc, name) {
 			matched = true
 			break
 		}

@@ -1,6 +1,10 @@
 package policy
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestGlobMatch(t *testing.T) {
 	tests := []struct {
@@ -77,7 +81,6 @@ func TestTemplate(t *testing.T) {
 	ctx := &Context{}
 	ctx.Set("aws:SourceIp", "192.0.2.1")
 	st := evalState{req: &Request{Principal: p, Action: "ivs:GetChannel", Context: ctx}}
-	st.initAction()
 	tests := []struct {
 		in   string
 		mode expandMode
@@ -131,6 +134,36 @@ func TestParseDate(t *testing.T) {
 		d, ok := parseDate(tc.in)
 		if ok != tc.okay || d.sec != tc.sec {
 			t.Errorf("parseDate(%q) = %d, %v; want %d, %v", tc.in, d.sec, ok, tc.sec, tc.okay)
+		}
+	}
+}
+
+// TestSplitARNAgreesWithSplitN checks the word-at-a-time colon search
+// against strings.SplitN on ARNs of every length and colon placement,
+// including ';' (':' + 1) right after ':', the case that fools the simple
+// zero-byte test.
+func TestSplitARNAgreesWithSplitN(t *testing.T) {
+	inputs := []string{"", "arn", "arn:", "arn:aws", "arn:aws:ivs:us-west-2:123456789012:channel/x",
+		"arn:aws:iam::123456789012:user/a:b:c", "arn:::::", "arn:;:;:;:;:;", "arn::;;:;;:;;:;;:", "arn:aws:s3:::bucket/key",
+		"arn:aws:ivs:*:*:channel/*", "arx:aws:ivs:a:b:c", "arn:aws:sts::123456789012:assumed-role/r/s"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "::;;9a/*"
+	for range 5000 {
+		b := []byte("arn:")
+		for range rng.IntN(40) {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		inputs = append(inputs, string(b))
+	}
+	for _, in := range inputs {
+		got, ok := splitARN(in)
+		parts := strings.SplitN(in, ":", 6)
+		wantOK := strings.HasPrefix(in, "arn:") && len(parts) == 6
+		if ok != wantOK {
+			t.Fatalf("splitARN(%q): ok %v, want %v", in, ok, wantOK)
+		}
+		if ok && got != [6]string(parts) {
+			t.Fatalf("splitARN(%q) = %q, want %q", in, got, parts)
 		}
 	}
 }
