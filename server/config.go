@@ -44,8 +44,14 @@ type Config struct {
 	// (http[s]://host:port): IVS playback URLs point at it. "" derives
 	// it from Addr.
 	PublicURL string
-	// IngestEndpoint is the host encoders publish RTMP to (an IVS
-	// channel's ingestEndpoint). "" takes the host of PublicURL.
+	// RTMPAddr is the listen address of RTMP ingest (RTMPS with TLSCert);
+	// "" or "off" turns ingest off.
+	RTMPAddr string
+	// IngestEndpoint is the host[:port] encoders publish to (an IVS
+	// channel's ingestEndpoint): rtmp://IngestEndpoint/app/STREAMKEY, or
+	// rtmps:// with TLS. "" takes the host of PublicURL and the port of
+	// RTMPAddr, left out when it is the scheme's default (1935 for
+	// rtmp://, 443 for rtmps://).
 	IngestEndpoint string
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
@@ -56,6 +62,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
+	}
+	if !rtmpOff(c.RTMPAddr) {
+		if _, _, err := net.SplitHostPort(c.RTMPAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--rtmp-addr %q: %w", c.RTMPAddr, err))
+		}
 	}
 	errs = append(errs, c.storageErrors()...)
 	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {

@@ -136,6 +136,9 @@ func TestConfigValidateTLSAndProxies(t *testing.T) {
 		{name: "key only", mod: func(c *Config) { c.TLSKey = "k.pem" }, wantErr: "set both --tls-cert and --tls-key, or neither"},
 		{name: "proxies", mod: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "::1"} }},
 		{name: "bad proxy", mod: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "nope"} }, wantErr: `--trusted-proxy "nope"`},
+		{name: "rtmp", mod: func(c *Config) { c.RTMPAddr = "0.0.0.0:1935" }},
+		{name: "rtmp off", mod: func(c *Config) { c.RTMPAddr = "off" }},
+		{name: "bad rtmp", mod: func(c *Config) { c.RTMPAddr = "1935" }, wantErr: `--rtmp-addr "1935"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

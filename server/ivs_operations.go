@@ -30,8 +30,9 @@ type ivsEndpoint struct {
 }
 
 // ivsEndpoints derives where clients reach the media endpoints: the
-// configured public URL and ingest host, or the listen address.
-func ivsEndpoints(cfg Config) ivs.Endpoints {
+// configured public URL and ingest endpoint, or the listen addresses
+// (rtmp is the RTMP listener's address, nil when ingest is off).
+func ivsEndpoints(cfg Config, rtmp net.Addr) ivs.Endpoints {
 	public := strings.TrimSuffix(cfg.PublicURL, "/")
 	if public == "" {
 		scheme := "http://"
@@ -52,7 +53,7 @@ func ivsEndpoints(cfg Config) ivs.Endpoints {
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "localhost"
 		}
-		ingest = host
+		ingest = ingestHost(host, rtmp, cfg.TLSCert != "")
 	}
 	return ivs.Endpoints{Ingest: ingest, Playback: public}
 }
@@ -61,7 +62,7 @@ func ivsEndpoints(cfg Config) ivs.Endpoints {
 func (s *Server) initIVS(box *seal.Box) {
 	// Like every service, IVS writes through the hooked store: each commit
 	// bumps the generation the caches key on.
-	svc := ivs.New(s.st, s.az, box, ivsEndpoints(s.cfg), ivs.DefaultLimits, s.now, s.log)
+	svc := ivs.New(s.st, s.az, box, ivsEndpoints(s.cfg, s.rtmpAddr), ivs.DefaultLimits, s.now, s.log)
 	ok, none := http.StatusOK, http.StatusNoContent
 	r := map[string]ivsRoute{}
 	add := func(method, path, name string, status int, op restjson.Handler[*authz.Caller]) {

@@ -19,12 +19,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/iam"
+	"github.com/gatehouse-iam/gatehouse/media/ingest"
 	"github.com/gatehouse-iam/gatehouse/protocol/awsquery"
 	"github.com/gatehouse-iam/gatehouse/seal"
 	"github.com/gatehouse-iam/gatehouse/store"
@@ -53,8 +55,16 @@ type Server struct {
 
 	// proxies are the trusted proxies whose X-Forwarded-For is believed.
 	proxies []netip.Prefix
-	// tls, when not nil, makes Serve speak HTTPS.
+	// tls, when not nil, makes Serve speak HTTPS (and RTMPS).
 	tls *tls.Config
+
+	// rtmp is the RTMP ingest server; rtmpAddr the address New bound for
+	// it (nil when ingest is off) and rtmpLn that listener until Serve
+	// takes it.
+	rtmp     *ingest.Server
+	rtmpAddr net.Addr
+	mu       sync.Mutex
+	rtmpLn   net.Listener
 }
 
 // New opens the store, loads or creates the master key, creates the first
@@ -83,11 +93,21 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := openStore(ctx, cfg)
+	rtmpLn, err := listenRTMP(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, raw: raw, now: time.Now, proxies: proxies, tls: tlsCfg}
+	raw, err := openStore(ctx, cfg)
+	if err != nil {
+		if rtmpLn != nil {
+			rtmpLn.Close()
+		}
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, raw: raw, now: time.Now, proxies: proxies, tls: tlsCfg, rtmpLn: rtmpLn}
+	if rtmpLn != nil {
+		s.rtmpAddr = rtmpLn.Addr()
+	}
 	s.az = authz.New(raw)
 	s.st = store.WithCommitHook(raw, func(accounts []string) {
 		s.gen.Add(1)
@@ -98,15 +118,16 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	s.iamOp = iamOperations(s.iam)
 	s.initSTS(box)
 	s.initIVS(box)
+	s.initIngest()
 
 	key, created, err := iam.EnsureAccount(ctx, s.st, box, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, s.now())
 	if err != nil {
-		raw.Close()
+		s.Close()
 		return nil, fmt.Errorf("create account: %w", err)
 	}
 	if created && cfg.RootAccessKeyID == "" {
 		if err := announceRootKey(cfg, key, stdout); err != nil {
-			raw.Close()
+			s.Close()
 			return nil, err
 		}
 	}
@@ -172,11 +193,22 @@ func announceRootKey(cfg Config, key iam.RootKey, stdout io.Writer) error {
 	return nil
 }
 
-// Close releases the store.
-func (s *Server) Close() error { return s.raw.Close() }
+// Close releases the store and the RTMP listener if Serve did not take it.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	ln := s.rtmpLn
+	s.rtmpLn = nil
+	s.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	return s.raw.Close()
+}
 
 // Run serves HTTP (HTTPS with a TLS certificate) on the configured address
-// until ctx ends, then shuts down gracefully: in-flight requests finish.
+// and RTMP ingest on the RTMP address until ctx ends, then shuts down
+// gracefully: in-flight requests finish, encoders are disconnected and
+// their streams end.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
@@ -185,8 +217,13 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve is Run on an existing listener.
+// Serve is Run with ln as the HTTP listener; RTMP ingest, when on, uses
+// the address New bound. If either stops with an error, both stop.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rtmpc := s.serveIngest(ctx)
+	rtmpDone := rtmpc == nil
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	if s.tls != nil {
@@ -196,18 +233,29 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { errc <- hs.Serve(ln) }()
 	}
 	s.log.Info("gatehouse listening", "addr", ln.Addr().String(), "tls", s.tls != nil, "account", s.cfg.AccountID)
+	var rtmpErr error
 	select {
 	case err := <-errc:
+		cancel()
+		if !rtmpDone {
+			<-rtmpc
+		}
 		return err
+	case rtmpErr = <-rtmpc:
+		rtmpDone = true
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
 	err := hs.Shutdown(shutdownCtx)
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
-	return err
+	cancel()
+	if !rtmpDone {
+		rtmpErr = <-rtmpc
+	}
+	return errors.Join(err, rtmpErr)
 }
 
 // Handler returns the HTTP handler of the endpoint.

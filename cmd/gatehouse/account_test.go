@@ -105,6 +105,7 @@ func TestServeFlagsValidated(t *testing.T) {
 		{"cert without key", []string{"--tls-cert", "cert.pem"}, "set both --tls-cert and --tls-key, or neither"},
 		{"bad proxy", []string{"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "proxy.internal"}, `--trusted-proxy "proxy.internal" is neither a CIDR nor an IP address`},
 		{"bad proxy list", []string{"--trusted-proxy", "10.0.0.0/8,10.0.0.0/99"}, `--trusted-proxy "10.0.0.0/99" is not a CIDR`},
+		{"bad rtmp addr", []string{"--rtmp-addr", "1935"}, `--rtmp-addr "1935"`},
 		{"missing cert file", []string{"--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"}, "--tls-cert/--tls-key: open /nonexistent/cert.pem"},
 	}
 	for _, tc := range tests {

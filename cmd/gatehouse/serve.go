@@ -22,7 +22,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the IAM, STS and IVS APIs on one HTTP endpoint",
+		Short: "Serve the IAM, STS and IVS APIs on one HTTP endpoint, and RTMP ingest",
 		Long: `Serve starts Gatehouse. On first start with an empty store it creates the
 account and its root access key, prints the key once and saves it in
 DATA_DIR/root-credentials.json (mode 0600). Every flag can also be set with an
@@ -31,7 +31,10 @@ key may be given with GATEHOUSE_ROOT_ACCESS_KEY_ID and
 GATEHOUSE_ROOT_SECRET_ACCESS_KEY, and the master key that encrypts secrets at
 rest with GATEHOUSE_MASTER_KEY (otherwise DATA_DIR/master.key, created on first
 start). --trusted-proxy takes a comma-separated list from
-GATEHOUSE_TRUSTED_PROXY. SIGINT or SIGTERM stops the server gracefully.`,
+GATEHOUSE_TRUSTED_PROXY. Encoders publish to IVS channels over RTMP on
+--rtmp-addr (RTMPS with --tls-cert) at rtmp://INGEST_ENDPOINT/app/STREAM_KEY,
+INGEST_ENDPOINT being the channel's ingestEndpoint. SIGINT or SIGTERM stops the
+server gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd.Flags()); err != nil {
@@ -57,7 +60,8 @@ GATEHOUSE_TRUSTED_PROXY. SIGINT or SIGTERM stops the server gracefully.`,
 	fl.StringVar(&cfg.AccountID, "account-id", "123456789012", "the account created on first start")
 	fl.StringVar(&cfg.Region, "region", "us-west-2", "default region of regional services")
 	fl.StringVar(&cfg.PublicURL, "public-url", "", "how clients reach this server, http[s]://host[:port], for IVS playback URLs (default: from --addr)")
-	fl.StringVar(&cfg.IngestEndpoint, "ingest-endpoint", "", "host encoders publish RTMP to, as IVS channels report it (default: the host of --public-url)")
+	fl.StringVar(&cfg.RTMPAddr, "rtmp-addr", "127.0.0.1:1935", `RTMP ingest listen address (RTMPS with --tls-cert); "" or off turns ingest off`)
+	fl.StringVar(&cfg.IngestEndpoint, "ingest-endpoint", "", "host[:port] encoders publish to, as IVS channels report it (default: the host of --public-url, and the port of --rtmp-addr unless it is 1935, or 443 with TLS)")
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --addr (with --tls-key)")
 	fl.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
