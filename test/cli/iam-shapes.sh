@@ -2,12 +2,7 @@
 # Response shapes botocore must parse: roles with their trust policy,
 # policy versions (percent-encoded documents), the account summary map,
 # authorization details, AWS managed policies, pagination.
-set -euo pipefail
-: "${GATEHOUSE_ENDPOINT:?set GATEHOUSE_ENDPOINT}"
-export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-gh() { "${AWS_CLI:-aws}" --endpoint-url "$GATEHOUSE_ENDPOINT" --output json "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+. "$(dirname "$0")/lib/common.sh"
 
 trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}'
 gh iam create-role --role-name StreamOps --path /media/ --assume-role-policy-document "$trust" >/dev/null

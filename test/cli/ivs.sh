@@ -6,13 +6,8 @@
 #
 # Environment: GATEHOUSE_ENDPOINT (http://127.0.0.1:4580), the root user's
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_CLI (default: aws).
-set -euo pipefail
-: "${GATEHOUSE_ENDPOINT:?set GATEHOUSE_ENDPOINT}"
-export AWS_DEFAULT_REGION=us-west-2 AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_SESSION_TOKEN
-gh() { "${AWS_CLI:-aws}" --endpoint-url "$GATEHOUSE_ENDPOINT" --output json "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+. "$(dirname "$0")/lib/common.sh"
+export AWS_DEFAULT_REGION=us-west-2
 
 out=$(gh ivs create-channel --name stage-1 --latency-mode NORMAL --tags team=live)
 arn=$(echo "$out" | json 'd["channel"]["arn"]')

@@ -8,12 +8,8 @@
 # Environment: GATEHOUSE_ENDPOINT, account A's root AWS_ACCESS_KEY_ID /
 # AWS_SECRET_ACCESS_KEY, account B's root GATEHOUSE_B_ACCESS_KEY_ID /
 # GATEHOUSE_B_SECRET_ACCESS_KEY, and AWS_CLI (default: aws).
-set -euo pipefail
-: "${GATEHOUSE_ENDPOINT:?set GATEHOUSE_ENDPOINT}" "${GATEHOUSE_B_ACCESS_KEY_ID:?}" "${GATEHOUSE_B_SECRET_ACCESS_KEY:?}"
-export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-gh() { "${AWS_CLI:-aws}" --endpoint-url "$GATEHOUSE_ENDPOINT" --output json "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+. "$(dirname "$0")/lib/common.sh"
+: "${GATEHOUSE_B_ACCESS_KEY_ID:?}" "${GATEHOUSE_B_SECRET_ACCESS_KEY:?}"
 as_b() { AWS_ACCESS_KEY_ID=$GATEHOUSE_B_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$GATEHOUSE_B_SECRET_ACCESS_KEY gh "$@"; }
 as() { local id=$1 secret=$2 token=$3; shift 3; AWS_ACCESS_KEY_ID=$id AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=$token gh "$@"; }
 # totp SEED UNIX_TIME prints the RFC 6238 code (SHA-1, 30 s, 6 digits).
