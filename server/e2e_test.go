@@ -263,7 +263,7 @@ func TestAWSCLI(t *testing.T) {
 	for _, script := range scripts {
 		t.Run(filepath.Base(script), func(t *testing.T) {
 			t.Parallel()
-			ts := startServer(t, nil)
+			ts := startServer(t, func(c *server.Config) { c.RTMPAddr = "127.0.0.1:0" })
 			// A second account, for the scripts that cross accounts.
 			admin, err := server.OpenAdmin(ctxT(t), server.Config{DataDir: ts.dataDir, MasterKey: testMasterKey})
 			if err != nil {
