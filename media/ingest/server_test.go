@@ -3,9 +3,16 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -182,11 +189,15 @@ type publisher struct {
 }
 
 func dial(ctx context.Context, addr, path string, publish bool) (*gortmplib.Client, error) {
-	u, err := url.Parse("rtmp://" + addr + path)
+	return dialURL(ctx, "rtmp://"+addr+path, publish, nil)
+}
+
+func dialURL(ctx context.Context, rawURL string, publish bool, tlsCfg *tls.Config) (*gortmplib.Client, error) {
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	c := &gortmplib.Client{URL: u, Publish: publish}
+	c := &gortmplib.Client{URL: u, Publish: publish, TLSConfig: tlsCfg}
 	if err := c.Initialize(ctx); err != nil {
 		return nil, err
 	}
@@ -195,9 +206,14 @@ func dial(ctx context.Context, addr, path string, publish bool) (*gortmplib.Clie
 
 func startPublish(t *testing.T, addr, path string) (*publisher, error) {
 	t.Helper()
+	return startPublishURL(t, "rtmp://"+addr+path, nil)
+}
+
+func startPublishURL(t *testing.T, rawURL string, tlsCfg *tls.Config) (*publisher, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := dial(ctx, addr, path, true)
+	c, err := dialURL(ctx, rawURL, true, tlsCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +276,53 @@ func receive[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 	var zero T
 	return zero
+}
+
+// TestPublishRTMPS: with a TLS configuration the server speaks RTMPS, and
+// refuses plain RTMP.
+func TestPublishRTMPS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	s := startServer(t, func(c *ingest.Config) {
+		c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		c.StartTimeout = time.Second
+	})
+	if _, err := startPublish(t, s.addr, "/app/"+goodKey); err == nil {
+		t.Fatal("plain RTMP accepted by an RTMPS server")
+	}
+	p, err := startPublishURL(t, "rtmps://"+s.addr+"/app/"+goodKey, &tls.Config{RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.send(2100*time.Millisecond, 0); err != nil {
+		t.Fatal(err)
+	}
+	st := receive(t, s.pub.started, "session start")
+	if len(st.info.Video) != 1 || st.info.Video[0].Width != 640 {
+		t.Fatalf("tracks %+v", st.info)
+	}
+}
+
+// selfSigned makes a certificate for localhost and the pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
 // goLive publishes 2.1 s of media, enough for the server to know the
