@@ -80,7 +80,11 @@ type Decision struct {
 	Missing Source
 	n       uint8
 	srcs    [4]Source
-	stmts   [4]*cstmt
+	// stmts are the deciding statements; an identity statement of a flat
+	// program is nil there, and number flatK in set's program.
+	stmts [4]*cstmt
+	flatK [4]int8
+	set   *Set
 }
 
 // Allowed reports whether the outcome is Allow.
@@ -97,6 +101,9 @@ func (d *Decision) Statements() []StatementRef {
 	out := make([]StatementRef, d.n)
 	for i := range out {
 		s := d.stmts[i]
+		if s == nil {
+			s = d.set.flatStmts[d.flatK[i]]
+		}
 		out[i] = StatementRef{Source: d.srcs[i], PolicyID: s.policyID, Sid: s.sid, Index: s.index}
 	}
 	return out
@@ -107,6 +114,13 @@ func (d *Decision) add(s *cstmt, src Source) {
 		return
 	}
 	d.stmts[d.n], d.srcs[d.n] = s, src
+	d.n++
+}
+
+// addFlat records statement k of the set's flat program, an identity
+// statement, without reading it.
+func (d *Decision) addFlat(set *Set, k int) {
+	d.srcs[d.n], d.flatK[d.n], d.set = SourceIdentity, int8(k), set
 	d.n++
 }
 
@@ -127,11 +141,22 @@ type Policies struct {
 // principal and keep it while the policies do not change; it is immutable
 // and safe for concurrent use.
 type Set struct {
+	// flat is the identity statements as a flat program (flat.go), for
+	// small sets; flatOffs are the offsets of its records, flatStmts its
+	// statements, flatSlot and flatMemo the masks of the statements that
+	// match each action seen. Large sets use the indexes and memos below
+	// instead. The fields a decision reads come first.
+	flatSlot  flatSlot
+	flatOffs  [maxFlatStatements]uint16
+	flat      string
+	boundary  *Compiled
+	session   []*Compiled
+	flatStmts []*cstmt
+	flatMemo  atomic.Pointer[flatMemo]
+
 	identity []*Compiled
 	allows   stmtIndex
 	denies   stmtIndex
-	boundary *Compiled
-	session  []*Compiled
 	// byAction memoizes, per lower-cased action, the identity statements
 	// whose Action element matches it, so that a repeated action costs
 	// one map lookup instead of matching every statement's actions.
@@ -214,7 +239,17 @@ const maxMemoActions = 1024
 
 // NewSet prepares p for evaluation.
 func NewSet(p Policies) *Set {
-	return &Set{identity: p.Identity, allows: buildIndex(p.Identity, false), denies: buildIndex(p.Identity, true), boundary: p.Boundary, session: p.Session}
+	return newSet(p, true)
+}
+
+// newSet prepares p, with a flat program when the identity policies are
+// small enough and flat is set (tests compare both ways).
+func newSet(p Policies, flat bool) *Set {
+	s := &Set{identity: p.Identity, boundary: p.Boundary, session: p.Session}
+	if !flat || !s.setFlat() {
+		s.allows, s.denies = buildIndex(p.Identity, false), buildIndex(p.Identity, true)
+	}
+	return s
 }
 
 // actionMemo maps lower-cased actions to their candidates. It is
@@ -416,19 +451,34 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	}
 
 	// 1. An explicit Deny in any policy.
-	cands := s.candidatesFor(&st)
+	var cands *candidates
 	var rcands *resourceCandidates
-	if cands != nil && len(cands.allows)+len(cands.denies) >= minResourceMemo {
-		rcands = cands.forResource(&st)
-	}
-	// Most sets have no Deny that could apply: only identity statements,
-	// none of them a Deny for this action.
-	if cands == nil || len(cands.denies) > 0 || resource != nil || s.boundary != nil || len(s.session) > 0 {
-		if den, src := s.findDeny(&st, resource, cands, rcands); den != nil {
+	var den *cstmt
+	flatAllow := -1
+	if s.flat != "" {
+		var flatDeny int
+		if flatDeny, flatAllow = s.flatFind(&st); flatDeny >= 0 {
 			d.Outcome = ExplicitDeny
-			d.add(den, src)
+			d.addFlat(s, flatDeny)
 			return d
 		}
+	} else {
+		cands = s.candidatesFor(&st)
+		if cands != nil && len(cands.allows)+len(cands.denies) >= minResourceMemo {
+			rcands = cands.forResource(&st)
+		}
+		if cands == nil || len(cands.denies) > 0 {
+			den = s.identityDeny(&st, cands, rcands)
+		}
+	}
+	src := SourceIdentity
+	if den == nil && (resource != nil || s.boundary != nil || len(s.session) > 0) {
+		den, src = s.otherDeny(&st, resource)
+	}
+	if den != nil {
+		d.Outcome = ExplicitDeny
+		d.add(den, src)
+		return d
 	}
 
 	trust := resource != nil && resource.kind == KindTrust
@@ -475,6 +525,11 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	var idAllow *cstmt
 	if needIdentity {
 		switch {
+		case s.flat != "":
+			if flatAllow < 0 {
+				d.Missing = SourceIdentity
+				return d
+			}
 		case rcands != nil:
 			idAllow = st.findResourceKnown(rcands.allows)
 		case cands != nil:
@@ -482,7 +537,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		default:
 			idAllow = st.find(&s.allows)
 		}
-		if idAllow == nil {
+		if idAllow == nil && flatAllow < 0 {
 			d.Missing = SourceIdentity
 			return d
 		}
@@ -507,7 +562,11 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		}
 	}
 	d.Outcome = Allow
-	d.add(idAllow, SourceIdentity)
+	if flatAllow >= 0 {
+		d.addFlat(s, flatAllow)
+	} else {
+		d.add(idAllow, SourceIdentity)
+	}
 	if level > namesNone {
 		d.add(resAllow, SourceResource)
 	}
@@ -535,18 +594,21 @@ func (st *evalState) sameAccount() bool {
 	return acct == "" || acct == "aws" || acct == st.req.Principal.Account
 }
 
-func (s *Set) findDeny(st *evalState, resource *Compiled, cands *candidates, rcands *resourceCandidates) (*cstmt, Source) {
-	if rcands != nil {
-		if den := st.findResourceKnown(rcands.denies); den != nil {
-			return den, SourceIdentity
-		}
-	} else if cands != nil {
-		if den := st.findKnown(cands.denies); den != nil {
-			return den, SourceIdentity
-		}
-	} else if den := st.find(&s.denies); den != nil {
-		return den, SourceIdentity
+// identityDeny returns the first identity Deny that applies.
+func (s *Set) identityDeny(st *evalState, cands *candidates, rcands *resourceCandidates) *cstmt {
+	switch {
+	case rcands != nil:
+		return st.findResourceKnown(rcands.denies)
+	case cands != nil:
+		return st.findKnown(cands.denies)
+	default:
+		return st.find(&s.denies)
 	}
+}
+
+// otherDeny returns the first Deny of the resource policy, the boundary
+// or the session policies that applies, and its source.
+func (s *Set) otherDeny(st *evalState, resource *Compiled) (*cstmt, Source) {
 	if resource != nil {
 		if den := st.resourceDeny(resource, s.boundary != nil); den != nil {
 			return den, SourceResource

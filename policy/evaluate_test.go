@@ -243,7 +243,8 @@ func TestLongActionsUseTheIndexes(t *testing.T) {
 	}
 	stmts = append(stmts, `{"Sid": "Wild", "Effect": "Allow", "Action": "svc:a*", "Resource": "*"}`,
 		`{"Sid": "No", "Effect": "Deny", "Action": "svc:`+strings.Repeat("a", 200)+`", "Resource": "arn:aws:svc:::denied"}`)
-	set := NewSet(Policies{Identity: []*Compiled{mustCompile(t, "p", KindIdentity, `{"Statement": [`+strings.Join(stmts, ",")+`]}`)}})
+	// Without a flat program, which would make the indexes moot.
+	set := newSet(Policies{Identity: []*Compiled{mustCompile(t, "p", KindIdentity, `{"Statement": [`+strings.Join(stmts, ",")+`]}`)}}, false)
 	if d := set.Evaluate(&Request{Principal: alice(), Action: long, Resource: "arn:aws:svc:::ok"}, nil); d.Outcome != Allow || d.Statements()[0].Sid != "Wild" {
 		t.Fatalf("long action allowed by a wildcard: %+v", d)
 	}
@@ -252,5 +253,84 @@ func TestLongActionsUseTheIndexes(t *testing.T) {
 	}
 	if d := set.Evaluate(&Request{Principal: alice(), Action: "svc:" + strings.Repeat("b", 200), Resource: "*"}, nil); d.Outcome != ImplicitDeny {
 		t.Fatalf("long action matching nothing: %+v", d)
+	}
+}
+
+// TestFlatAgreesWithIndexes checks flat programs (small sets) against the
+// indexes and memos of the same policies, on random policies that use
+// every kind of action and resource pattern, and random requests.
+func TestFlatAgreesWithIndexes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	actions := []string{"ivs:GetChannel", "IVS:getchannel", "ivs:PutMetadata", "ivs:StopStream", "iam:GetUser", "s3:GetObject",
+		"ivs:ListChannels", "sts:AssumeRole", "ec2:Describe"}
+	resources := []string{channel, "arn:aws:ivs:us-west-2:123456789012:channel/abc", "arn:aws:ivs:eu-west-1:111122223333:channel/x",
+		"arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/bob", "*", "arn:aws:s3:::b/k", "not-an-arn",
+		"arn:aws:ivs:us-west-2:123456789012:stream-key/k1", "arn:aws:ivs", ""}
+	actionPats := []string{`"ivs:*"`, `"ivs:Get*"`, `"ivs:PutMetadata"`, `"*"`, `"iam:GetUser"`, `["s3:*", "ivs:Stop*"]`,
+		`"ivs:?etChannel"`, `"*:Get*"`, `"i?s:*Channel"`, `["ivs:*Stream", "sts:AssumeRole"]`, `"ivs:list*"`}
+	resourcePats := []string{`"*"`, `"arn:aws:ivs:*:*:channel/*"`, `"` + channel + `"`, `"arn:aws:iam::*:user/${aws:username}"`,
+		`"arn:aws:ivs:us-*"`, `"arn:aws:s3:::b/*"`, `"arn:aws:ivs:*:123456789012:channel/a*"`, `"arn:aws:ivs:us-west-?:*:channel/*c"`,
+		`["arn:aws:iam::123456789012:user/bob", "arn:aws:ivs:*:*:stream-key/*"]`, `"arn:aws:*:*:*:*"`, `"arn:aws:ivs:*"`, `"arn:aws:iam::123456789012:*"`}
+	conds := []string{``, ``, `, "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}`, `, "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}`}
+	for round := 0; round < 200; round++ {
+		var pols []*Compiled
+		var docs []string
+		for p := 0; p < 1+rng.IntN(2); p++ {
+			var stmts []string
+			for s := 0; s < 1+rng.IntN(7); s++ {
+				effect := "Allow"
+				if rng.IntN(6) == 0 {
+					effect = "Deny"
+				}
+				act, res := "Action", "Resource"
+				if rng.IntN(8) == 0 {
+					act = "NotAction"
+				}
+				if rng.IntN(8) == 0 {
+					res = "NotResource"
+				}
+				stmts = append(stmts, fmt.Sprintf(`{"Sid": "s%d", "Effect": "%s", "%s": %s, "%s": %s%s}`, s, effect, act,
+					actionPats[rng.IntN(len(actionPats))], res, resourcePats[rng.IntN(len(resourcePats))], conds[rng.IntN(len(conds))]))
+			}
+			doc := `{"Version": "2012-10-17", "Statement": [` + strings.Join(stmts, ",") + `]}`
+			docs = append(docs, doc)
+			pols = append(pols, mustCompile(t, fmt.Sprint("p", p), KindIdentity, doc))
+		}
+		flat, indexed := newSet(Policies{Identity: pols}, true), newSet(Policies{Identity: pols}, false)
+		if flat.flat == "" {
+			t.Fatalf("round %d: no flat program for %d small policies", round, len(pols))
+		}
+		for i := 0; i < 100; i++ {
+			ctx := &Context{}
+			if rng.IntN(2) == 0 {
+				ctx.Set("aws:ResourceTag/team", "red")
+			}
+			ctx.Set("aws:SourceIp", []string{"10.1.2.3", "192.0.2.1"}[rng.IntN(2)])
+			p := alice()
+			if rng.IntN(3) == 0 {
+				p = &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
+			}
+			req := &Request{Principal: p, Action: actions[rng.IntN(len(actions))], Resource: resources[rng.IntN(len(resources))], Context: ctx}
+			got, want := flat.Evaluate(req, nil), indexed.Evaluate(req, nil)
+			if got.Outcome != want.Outcome || got.Missing != want.Missing || fmt.Sprint(got.Statements()) != fmt.Sprint(want.Statements()) {
+				t.Fatalf("round %d request %+v: flat %+v, indexed %+v\npolicies: %s", round, req, got, want, docs)
+			}
+		}
+	}
+}
+
+// TestFlatLimits: sets beyond the flat limits use the indexes.
+func TestFlatLimits(t *testing.T) {
+	var stmts []string
+	for i := 0; i <= maxFlatStatements; i++ {
+		stmts = append(stmts, fmt.Sprintf(`{"Effect": "Allow", "Action": "svc%d:Get", "Resource": "*"}`, i))
+	}
+	big := mustCompile(t, "big", KindIdentity, `{"Statement": [`+strings.Join(stmts, ",")+`]}`)
+	if s := NewSet(Policies{Identity: []*Compiled{big}}); s.flat != "" {
+		t.Errorf("%d statements made a flat program", len(stmts))
+	}
+	small := mustCompile(t, "small", KindIdentity, `{"Statement": [`+strings.Join(stmts[:3], ",")+`]}`)
+	if s := NewSet(Policies{Identity: []*Compiled{small}}); s.flat == "" {
+		t.Errorf("3 statements made no flat program")
 	}
 }

@@ -1,0 +1,383 @@
+package policy
+
+import (
+	"math/bits"
+	"strings"
+	"sync/atomic"
+)
+
+// Small sets are evaluated from a flat program: the identity statements'
+// resource patterns and their text encoded in one string, and a memo that
+// maps each action seen to the bit masks of the statements whose Action
+// element matches it. A decision then reads the Set, one memo block, the
+// memo's key text and the few bytes of the statements the masks name:
+// neighbouring cache lines, instead of following pointers from the Set to
+// its memo, a candidate list, each statement, its patterns and their text.
+// That is what keeps a decision cheap when millions of principals' policies
+// do not fit in the caches; and strings hold no pointers for the garbage
+// collector to scan.
+//
+// The program is the statement records, one after the other; the Set
+// keeps their offsets. A record is flags u8, then, unless flagSlow, the
+// resource count u8 and the resources: kind u8 (resAll, resExact, resARN);
+// resExact: len u16, text; resARN: record length u16, the resource field
+// (fieldKind u8, len u16, text), the head (len u16, text), the number of
+// the other fields that are not "*" u8, and each of them: field number u8,
+// fieldKind u8, len u16, text.
+//
+// A statement whose resources need the general matcher (policy variables,
+// ARN patterns of fewer than six fields) is flagSlow: its own matchers
+// decide its resources. Conditions are always checked by the statement's
+// matchers, after its resource matched.
+
+// Statement flags.
+const (
+	flagSlow = 1 << iota
+	flagNotResource
+	flagAnyResource
+	flagConds
+)
+
+// Limits of flat programs: sets with more statements (a statement mask
+// has 16 bits) or a longer program use the indexes instead.
+const (
+	maxFlatStatements = 16
+	maxFlatBytes      = 4096
+)
+
+// setFlat gives s a flat program of its identity statements, unless they
+// are too many; it reports whether it did.
+func (s *Set) setFlat() bool {
+	var stmts []*cstmt
+	for _, p := range s.identity {
+		for i := range p.stmts {
+			stmts = append(stmts, &p.stmts[i])
+		}
+	}
+	if len(stmts) == 0 || len(stmts) > maxFlatStatements {
+		return false
+	}
+	b := make([]byte, 0, 64*len(stmts))
+	for k, st := range stmts {
+		s.flatOffs[k] = uint16(len(b))
+		b = appendStatement(b, st)
+		if len(b) > maxFlatBytes {
+			return false
+		}
+	}
+	s.flat, s.flatStmts = string(b), stmts
+	return true
+}
+
+func putU16(b []byte, v int) { b[0], b[1] = byte(v), byte(v>>8) }
+
+func u16(p string, i int) int { return int(p[i]) | int(p[i+1])<<8 }
+
+// appendStatement appends a statement's record.
+func appendStatement(b []byte, s *cstmt) []byte {
+	var flags byte
+	if s.notResource {
+		flags |= flagNotResource
+	}
+	if s.anyResource {
+		flags |= flagAnyResource
+	}
+	if len(s.conds) > 0 {
+		flags |= flagConds
+	}
+	res, ok := appendResources(nil, s)
+	if !ok {
+		return append(b, flags|flagSlow)
+	}
+	return append(append(b, flags), res...)
+}
+
+// appendResources encodes the statement's resource patterns; false when
+// one of them needs the general matcher.
+func appendResources(b []byte, s *cstmt) ([]byte, bool) {
+	if len(s.resources) > 255 {
+		return nil, false
+	}
+	b = append(b, byte(len(s.resources)))
+	for i := range s.resources {
+		r := &s.resources[i]
+		switch r.kind {
+		case resAll:
+			b = append(b, byte(resAll))
+		case resExact:
+			b = append(b, byte(resExact))
+			b = appendText16(b, r.exact)
+		case resARN:
+			if r.arn.short {
+				return nil, false
+			}
+			b = append(b, byte(resARN), 0, 0)
+			start := len(b)
+			b = append(b, byte(r.arn.fields[5].kind))
+			b = appendText16(b, r.arn.fields[5].s)
+			b = appendText16(b, r.arn.head)
+			count := len(b)
+			b = append(b, 0)
+			for f := r.arn.first; f < 5; f++ {
+				if r.arn.fields[f].kind == fieldAny {
+					continue
+				}
+				b[count]++
+				b = append(b, byte(f), byte(r.arn.fields[f].kind))
+				b = appendText16(b, r.arn.fields[f].s)
+			}
+			if len(b)-start > 0xffff {
+				return nil, false
+			}
+			putU16(b[start-2:], len(b)-start)
+		default:
+			return nil, false
+		}
+	}
+	return b, len(b) <= maxFlatBytes
+}
+
+func appendText16(b []byte, s string) []byte {
+	b = append(b, byte(len(s)), byte(len(s)>>8))
+	return append(b, s...)
+}
+
+// flatMemo maps actions, as requests spell them, to the masks of the
+// statements whose Action element matches: the low 16 bits for Allow
+// statements, the high 16 for Deny statements. It is immutable once
+// published. The first entries are kept inline, with their keys' text in
+// the block itself, so that a lookup reads one or two cache lines; more go
+// in a map.
+type flatMemo struct {
+	n     uint8
+	ends  [linearFlat]uint8 // ends[i]: end of key i in text
+	masks [linearFlat]uint32
+	text  [flatMemoText]byte
+	m     map[string]uint32
+}
+
+// The inline entries of a flat memo: their number and text size.
+const (
+	linearFlat   = 6
+	flatMemoText = 160
+)
+
+func (fm *flatMemo) get(key string) (uint32, bool) {
+	if fm.m != nil {
+		mask, ok := fm.m[key]
+		return mask, ok
+	}
+	start := 0
+	for i := 0; i < int(fm.n); i++ {
+		end := int(fm.ends[i])
+		if end-start == len(key) && string(fm.text[start:end]) == key {
+			return fm.masks[i], true
+		}
+		start = end
+	}
+	return 0, false
+}
+
+func (fm *flatMemo) key(i int) string {
+	start := 0
+	if i > 0 {
+		start = int(fm.ends[i-1])
+	}
+	return string(fm.text[start:fm.ends[i]])
+}
+
+func (fm *flatMemo) len() int { return int(fm.n) + len(fm.m) }
+
+// with returns a memo with one more entry.
+func (fm *flatMemo) with(key string, mask uint32) *flatMemo {
+	if fm == nil {
+		fm = &flatMemo{}
+	}
+	used := 0
+	if fm.n > 0 {
+		used = int(fm.ends[fm.n-1])
+	}
+	if fm.m == nil && int(fm.n) < linearFlat && used+len(key) <= flatMemoText {
+		n := *fm
+		copy(n.text[used:], key)
+		n.ends[n.n], n.masks[n.n] = uint8(used+len(key)), mask
+		n.n++
+		return &n
+	}
+	n := &flatMemo{m: make(map[string]uint32, fm.len()+1)}
+	for i := 0; i < int(fm.n); i++ {
+		n.m[fm.key(i)] = fm.masks[i]
+	}
+	for k, v := range fm.m {
+		n.m[k] = v
+	}
+	n.m[strings.Clone(key)] = mask
+	return n
+}
+
+// flatSlot is the first action a small Set sees, with its mask, kept in
+// the Set itself: a principal that calls one action needs no memo block.
+// It is written once, under the Set's mutex, before ready is set.
+type flatSlot struct {
+	ready atomic.Uint32
+	mask  uint32
+	n     uint8
+	text  [flatSlotText]byte
+}
+
+// flatSlotText is the longest action a flatSlot holds.
+const flatSlotText = 44
+
+// actionMask returns the masks of the statements whose Action element
+// matches the request's action, memoized per action.
+func (s *Set) actionMask(st *evalState) uint32 {
+	key := st.req.Action
+	if h := &s.flatSlot; h.ready.Load() != 0 && int(h.n) == len(key) && string(h.text[:h.n]) == key {
+		return h.mask
+	}
+	fm := s.flatMemo.Load()
+	if fm != nil {
+		if mask, ok := fm.get(key); ok {
+			return mask
+		}
+	}
+	var mask uint32
+	for k, stmt := range s.flatStmts {
+		if stmt.matchAction(st) {
+			if stmt.deny {
+				mask |= 1 << (16 + k)
+			} else {
+				mask |= 1 << k
+			}
+		}
+	}
+	if len(key) > maxActionKey || (fm != nil && fm.len() >= maxMemoActions) {
+		return mask
+	}
+	s.byActionMu.Lock()
+	defer s.byActionMu.Unlock()
+	if h := &s.flatSlot; h.ready.Load() == 0 {
+		if len(key) <= flatSlotText {
+			h.n, h.mask = uint8(copy(h.text[:], key)), mask
+			h.ready.Store(1)
+			return mask
+		}
+	} else if int(h.n) == len(key) && string(h.text[:h.n]) == key {
+		return mask
+	}
+	fm = s.flatMemo.Load()
+	if fm == nil {
+		s.flatMemo.Store(fm.with(key, mask))
+	} else if _, ok := fm.get(key); !ok && fm.len() < maxMemoActions {
+		s.flatMemo.Store(fm.with(key, mask))
+	}
+	return mask
+}
+
+// flatFind returns the number of the first identity Deny that applies
+// and, when there is none, of the first Allow that applies (-1: none).
+func (s *Set) flatFind(st *evalState) (deny, allow int) {
+	mask := s.actionMask(st)
+	for m := mask >> 16; m != 0; m &= m - 1 {
+		if k := bits.TrailingZeros32(m); s.flatApplies(st, k) {
+			return k, -1
+		}
+	}
+	for m := mask & 0xffff; m != 0; m &= m - 1 {
+		if k := bits.TrailingZeros32(m); s.flatApplies(st, k) {
+			return -1, k
+		}
+	}
+	return -1, -1
+}
+
+// flatApplies reports whether statement k, whose action matches, applies:
+// its resources (from the program) and its conditions.
+func (s *Set) flatApplies(st *evalState, k int) bool {
+	off := int(s.flatOffs[k])
+	flags := s.flat[off]
+	switch {
+	case flags&flagAnyResource != 0:
+	case flags&flagSlow != 0 || st.resourceFields() == nil:
+		// General patterns, or a resource that is not an ARN.
+		if !s.flatStmts[k].matchResource(st) {
+			return false
+		}
+	case st.flatResources(s.flat[off+1:]) == (flags&flagNotResource != 0):
+		return false
+	}
+	return flags&flagConds == 0 || s.flatStmts[k].matchConditions(st)
+}
+
+// flatResources reports whether one of the encoded resources r matches
+// the request's resource, an ARN.
+func (st *evalState) flatResources(r string) bool {
+	n := int(r[0])
+	i := 1
+	for k := 0; k < n; k++ {
+		switch resourceKind(r[i]) {
+		case resAll:
+			return true
+		case resExact:
+			l := u16(r, i+1)
+			if r[i+3:i+3+l] == st.req.Resource {
+				return true
+			}
+			i += 3 + l
+		default: // resARN
+			l := u16(r, i+1)
+			if st.flatARN(r[i+3 : i+3+l]) {
+				return true
+			}
+			i += 3 + l
+		}
+	}
+	return false
+}
+
+// flatARN matches an encoded ARN pattern p against the request's resource
+// (split already), as arnPattern.match does.
+func (st *evalState) flatARN(p string) bool {
+	f := &st.fields
+	// The resource field decides most often: it comes first.
+	l := u16(p, 1)
+	if kind, text, field := fieldKind(p[0]), p[3:3+l], f.field(5); kind == fieldExact {
+		if text != field {
+			return false
+		}
+	} else if !matchField(kind, text, field) {
+		return false
+	}
+	i := 3 + l
+	hl := u16(p, i)
+	if head := p[i+2 : i+2+hl]; len(f.arn) < hl || f.arn[:hl] != head {
+		return false
+	}
+	i += 2 + hl
+	n := int(p[i])
+	i++
+	for ; n > 0; n-- {
+		l := u16(p, i+2)
+		if !matchField(fieldKind(p[i+1]), p[i+4:i+4+l], f.field(int(p[i]))) {
+			return false
+		}
+		i += 4 + l
+	}
+	return true
+}
+
+// matchField is fieldPattern.match on decoded parts.
+func matchField(kind fieldKind, p, s string) bool {
+	switch kind {
+	case fieldAny:
+		return true
+	case fieldExact:
+		return p == s
+	case fieldPrefix:
+		return strings.HasPrefix(s, p)
+	case fieldSuffix:
+		return strings.HasSuffix(s, p)
+	default:
+		return globMatch(p, s, false)
+	}
+}
