@@ -141,22 +141,29 @@ type Policies struct {
 // principal and keep it while the policies do not change; it is immutable
 // and safe for concurrent use.
 type Set struct {
-	// flat is the identity statements as a flat program (flat.go), for
-	// small sets; flatOffs are the offsets of its records, flatStmts its
-	// statements, flatSlot and flatMemo the masks of the statements that
-	// match each action seen. Large sets use the indexes and memos below
-	// instead. The fields a decision reads come first.
-	flatSlot  flatSlot
-	flatOffs  [maxFlatStatements]uint16
-	flat      string
+	// A small set's identity statements are a flat program (flat.go):
+	// flatBuf[:flatLen] (flatLen 0: none), with the offsets of its records
+	// in flatOffs; flatSlot and flatMemo hold the masks of the statements
+	// that match each action seen, flatStmts the statements. Large sets
+	// use the indexes and memos below instead. A decision reads the first
+	// 64 bytes, then the program right after them; the Set's size is a
+	// multiple of 64, so that the allocator aligns them to cache lines,
+	// and the bytes a decision reads for a principal are few enough for
+	// many thousands of principals to stay in the caches.
+	flatSlot flatSlot
+	plain    bool // no boundary and no session policies
+	flatLen  uint8
+	flatOffs [maxFlatStatements]uint8
+	_        [2]byte // flatBuf starts at 64
+	flatBuf  [maxFlatBytes]byte
+
 	boundary  *Compiled
 	session   []*Compiled
 	flatStmts []*cstmt
 	flatMemo  atomic.Pointer[flatMemo]
-
-	identity []*Compiled
-	allows   stmtIndex
-	denies   stmtIndex
+	identity  []*Compiled
+	allows    stmtIndex
+	denies    stmtIndex
 	// byAction memoizes, per lower-cased action, the identity statements
 	// whose Action element matches it, so that a repeated action costs
 	// one map lookup instead of matching every statement's actions.
@@ -245,7 +252,7 @@ func NewSet(p Policies) *Set {
 // newSet prepares p, with a flat program when the identity policies are
 // small enough and flat is set (tests compare both ways).
 func newSet(p Policies, flat bool) *Set {
-	s := &Set{identity: p.Identity, boundary: p.Boundary, session: p.Session}
+	s := &Set{identity: p.Identity, boundary: p.Boundary, session: p.Session, plain: p.Boundary == nil && len(p.Session) == 0}
 	if !flat || !s.setFlat() {
 		s.allows, s.denies = buildIndex(p.Identity, false), buildIndex(p.Identity, true)
 	}
@@ -455,7 +462,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	var rcands *resourceCandidates
 	var den *cstmt
 	flatAllow := -1
-	if s.flat != "" {
+	if s.flatLen > 0 {
 		var flatDeny int
 		if flatDeny, flatAllow = s.flatFind(&st); flatDeny >= 0 {
 			d.Outcome = ExplicitDeny
@@ -472,7 +479,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		}
 	}
 	src := SourceIdentity
-	if den == nil && (resource != nil || s.boundary != nil || len(s.session) > 0) {
+	if den == nil && (resource != nil || !s.plain) {
 		den, src = s.otherDeny(&st, resource)
 	}
 	if den != nil {
@@ -525,7 +532,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	var idAllow *cstmt
 	if needIdentity {
 		switch {
-		case s.flat != "":
+		case s.flatLen > 0:
 			if flatAllow < 0 {
 				d.Missing = SourceIdentity
 				return d
@@ -543,14 +550,14 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		}
 	}
 	var bAllow *cstmt
-	if s.boundary != nil {
+	if !s.plain && s.boundary != nil {
 		if bAllow = st.find(&s.boundary.allows); bAllow == nil {
 			d.Missing = SourceBoundary
 			return d
 		}
 	}
 	var sAllow *cstmt
-	if len(s.session) > 0 || p.Type == FederatedUser {
+	if (!s.plain && len(s.session) > 0) || p.Type == FederatedUser {
 		for _, sp := range s.session {
 			if sAllow = st.find(&sp.allows); sAllow != nil {
 				break

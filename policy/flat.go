@@ -39,10 +39,11 @@ const (
 )
 
 // Limits of flat programs: sets with more statements (a statement mask
-// has 16 bits) or a longer program use the indexes instead.
+// has 16 bits) or a longer program (offsets are bytes) use the indexes
+// instead.
 const (
 	maxFlatStatements = 16
-	maxFlatBytes      = 4096
+	maxFlatBytes      = 200
 )
 
 // setFlat gives s a flat program of its identity statements, unless they
@@ -57,21 +58,22 @@ func (s *Set) setFlat() bool {
 	if len(stmts) == 0 || len(stmts) > maxFlatStatements {
 		return false
 	}
-	b := make([]byte, 0, 64*len(stmts))
+	b := make([]byte, 0, maxFlatBytes)
 	for k, st := range stmts {
-		s.flatOffs[k] = uint16(len(b))
+		s.flatOffs[k] = uint8(len(b))
 		b = appendStatement(b, st)
 		if len(b) > maxFlatBytes {
 			return false
 		}
 	}
-	s.flat, s.flatStmts = string(b), stmts
+	s.flatLen = uint8(copy(s.flatBuf[:], b))
+	s.flatStmts = stmts
 	return true
 }
 
 func putU16(b []byte, v int) { b[0], b[1] = byte(v), byte(v>>8) }
 
-func u16(p string, i int) int { return int(p[i]) | int(p[i+1])<<8 }
+func u16(p []byte, i int) int { return int(p[i]) | int(p[i+1])<<8 }
 
 // appendStatement appends a statement's record.
 func appendStatement(b []byte, s *cstmt) []byte {
@@ -134,7 +136,7 @@ func appendResources(b []byte, s *cstmt) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	return b, len(b) <= maxFlatBytes
+	return b, len(b) < maxFlatBytes
 }
 
 func appendText16(b []byte, s string) []byte {
@@ -226,7 +228,7 @@ type flatSlot struct {
 }
 
 // flatSlotText is the longest action a flatSlot holds.
-const flatSlotText = 44
+const flatSlotText = 35
 
 // actionMask returns the masks of the statements whose Action element
 // matches the request's action, memoized per action.
@@ -295,7 +297,8 @@ func (s *Set) flatFind(st *evalState) (deny, allow int) {
 // its resources (from the program) and its conditions.
 func (s *Set) flatApplies(st *evalState, k int) bool {
 	off := int(s.flatOffs[k])
-	flags := s.flat[off]
+	prog := s.flatBuf[:s.flatLen]
+	flags := prog[off]
 	switch {
 	case flags&flagAnyResource != 0:
 	case flags&flagSlow != 0 || st.resourceFields() == nil:
@@ -303,7 +306,7 @@ func (s *Set) flatApplies(st *evalState, k int) bool {
 		if !s.flatStmts[k].matchResource(st) {
 			return false
 		}
-	case st.flatResources(s.flat[off+1:]) == (flags&flagNotResource != 0):
+	case st.flatResources(prog[off+1:]) == (flags&flagNotResource != 0):
 		return false
 	}
 	return flags&flagConds == 0 || s.flatStmts[k].matchConditions(st)
@@ -311,7 +314,7 @@ func (s *Set) flatApplies(st *evalState, k int) bool {
 
 // flatResources reports whether one of the encoded resources r matches
 // the request's resource, an ARN.
-func (st *evalState) flatResources(r string) bool {
+func (st *evalState) flatResources(r []byte) bool {
 	n := int(r[0])
 	i := 1
 	for k := 0; k < n; k++ {
@@ -320,7 +323,7 @@ func (st *evalState) flatResources(r string) bool {
 			return true
 		case resExact:
 			l := u16(r, i+1)
-			if r[i+3:i+3+l] == st.req.Resource {
+			if string(r[i+3:i+3+l]) == st.req.Resource {
 				return true
 			}
 			i += 3 + l
@@ -337,12 +340,12 @@ func (st *evalState) flatResources(r string) bool {
 
 // flatARN matches an encoded ARN pattern p against the request's resource
 // (split already), as arnPattern.match does.
-func (st *evalState) flatARN(p string) bool {
+func (st *evalState) flatARN(p []byte) bool {
 	f := &st.fields
 	// The resource field decides most often: it comes first.
 	l := u16(p, 1)
 	if kind, text, field := fieldKind(p[0]), p[3:3+l], f.field(5); kind == fieldExact {
-		if text != field {
+		if string(text) != field {
 			return false
 		}
 	} else if !matchField(kind, text, field) {
@@ -350,7 +353,7 @@ func (st *evalState) flatARN(p string) bool {
 	}
 	i := 3 + l
 	hl := u16(p, i)
-	if head := p[i+2 : i+2+hl]; len(f.arn) < hl || f.arn[:hl] != head {
+	if head := p[i+2 : i+2+hl]; len(f.arn) < hl || f.arn[:hl] != string(head) {
 		return false
 	}
 	i += 2 + hl
@@ -367,16 +370,16 @@ func (st *evalState) flatARN(p string) bool {
 }
 
 // matchField is fieldPattern.match on decoded parts.
-func matchField(kind fieldKind, p, s string) bool {
+func matchField(kind fieldKind, p []byte, s string) bool {
 	switch kind {
 	case fieldAny:
 		return true
 	case fieldExact:
-		return p == s
+		return string(p) == s
 	case fieldPrefix:
-		return strings.HasPrefix(s, p)
+		return len(s) >= len(p) && s[:len(p)] == string(p)
 	case fieldSuffix:
-		return strings.HasSuffix(s, p)
+		return len(s) >= len(p) && s[len(s)-len(p):] == string(p)
 	default:
 		return globMatch(p, s, false)
 	}
