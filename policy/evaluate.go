@@ -569,7 +569,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		}
 	}
 	d.Outcome = Allow
-	if flatAllow >= 0 {
+	if needIdentity && flatAllow >= 0 {
 		d.addFlat(s, flatAllow)
 	} else {
 		d.add(idAllow, SourceIdentity)

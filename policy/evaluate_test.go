@@ -273,6 +273,14 @@ func TestFlatAgreesWithIndexes(t *testing.T) {
 		`"arn:aws:ivs:us-*"`, `"arn:aws:s3:::b/*"`, `"arn:aws:ivs:*:123456789012:channel/a*"`, `"arn:aws:ivs:us-west-?:*:channel/*c"`,
 		`["arn:aws:iam::123456789012:user/bob", "arn:aws:ivs:*:*:stream-key/*"]`, `"arn:aws:*:*:*:*"`, `"arn:aws:ivs:*"`, `"arn:aws:iam::123456789012:*"`}
 	conds := []string{``, ``, `, "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}`, `, "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}`}
+	// Resource policies: none, one naming alice (which makes identity
+	// policies moot within the account), one naming the account, one
+	// denying bob.
+	resourcePols := []*Compiled{nil,
+		mustCompile(t, "rp-alice", KindResource, `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/alice"}, "Action": "*", "Resource": "*"}]}`),
+		mustCompile(t, "rp-account", KindResource, `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "ivs:*", "Resource": "*"}]}`),
+		mustCompile(t, "rp-role", KindResource, `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops/StreamOps"}, "Action": "*", "Resource": "*"}]}`),
+		mustCompile(t, "rp-deny", KindResource, `{"Statement": [{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::123456789012:user/bob"}, "Action": "*", "Resource": "*"}]}`)}
 	flats := 0
 	for round := 0; round < 200; round++ {
 		var pols []*Compiled
@@ -310,11 +318,14 @@ func TestFlatAgreesWithIndexes(t *testing.T) {
 			}
 			ctx.Set("aws:SourceIp", []string{"10.1.2.3", "192.0.2.1"}[rng.IntN(2)])
 			p := alice()
-			if rng.IntN(3) == 0 {
+			if rng.IntN(4) == 0 {
+				p = roleSession()
+			} else if rng.IntN(3) == 0 {
 				p = &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
 			}
 			req := &Request{Principal: p, Action: actions[rng.IntN(len(actions))], Resource: resources[rng.IntN(len(resources))], Context: ctx}
-			got, want := flat.Evaluate(req, nil), indexed.Evaluate(req, nil)
+			rp := resourcePols[rng.IntN(len(resourcePols))]
+			got, want := flat.Evaluate(req, rp), indexed.Evaluate(req, rp)
 			if got.Outcome != want.Outcome || got.Missing != want.Missing || fmt.Sprint(got.Statements()) != fmt.Sprint(want.Statements()) {
 				t.Fatalf("round %d request %+v: flat %+v, indexed %+v\npolicies: %s", round, req, got, want, docs)
 			}
