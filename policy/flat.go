@@ -7,15 +7,15 @@ import (
 )
 
 // Small sets are evaluated from a flat program: the identity statements'
-// resource patterns and their text encoded in one string, and a memo that
-// maps each action seen to the bit masks of the statements whose Action
-// element matches it. A decision then reads the Set, one memo block, the
-// memo's key text and the few bytes of the statements the masks name:
-// neighbouring cache lines, instead of following pointers from the Set to
-// its memo, a candidate list, each statement, its patterns and their text.
-// That is what keeps a decision cheap when millions of principals' policies
-// do not fit in the caches; and strings hold no pointers for the garbage
-// collector to scan.
+// resource patterns and their text encoded in at most 200 bytes inside
+// the Set, and a memo that maps each action seen to the bit masks of the
+// statements whose Action element matches it (the first action in the Set
+// too). A decision then reads the Set's first 64 bytes and the few bytes
+// of the statements the masks name, right after them: neighbouring cache
+// lines of one object, instead of following pointers from the Set to its
+// memo, a candidate list, each statement, its patterns and their text.
+// That is what keeps a decision cheap when many thousands of principals'
+// policies do not fit in the caches.
 //
 // The program is the statement records, one after the other; the Set
 // keeps their offsets. A record is flags u8, then, unless flagSlow, the
