@@ -215,31 +215,16 @@ func (ls *liveSession) Update(ctx context.Context, st ingest.Status) error {
 }
 
 // End ends the stream when the encoder leaves: the live record goes and
-// the session ends, unless StopStream did it already.
+// the session ends, unless StopStream did it already (EndStream ended the
+// session then, and a deleted channel had to be stopped first).
 func (ls *liveSession) End(ctx context.Context) {
 	now := ls.in.s.now().UTC()
 	err := ls.in.s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := ls.ours(ctx, tx)
-		if err != nil {
+		if err != nil || cur == nil {
 			return err
 		}
-		if cur != nil {
-			return EndStream(ctx, tx, ls.sc.account, ls.sc.region, cur, now)
-		}
-		// Stopped: the session ended then; it is gone if the channel
-		// was deleted since.
-		var ss store.StreamSession
-		key := store.IVSSessionKey(ls.sc.region, ls.channelID, ls.streamID)
-		if err := store.GetJSON(ctx, tx, ls.sc.account, key, &ss); err != nil {
-			if isNotFound(err) {
-				return nil
-			}
-			return err
-		}
-		if !endSession(&ss, now) {
-			return nil
-		}
-		return store.PutJSON(ctx, tx, ls.sc.account, key, &ss)
+		return EndStream(ctx, tx, ls.sc.account, ls.sc.region, cur, now)
 	})
 	if err != nil {
 		ls.log.Error("ivs stream end failed", "err", err)
@@ -263,18 +248,10 @@ func EndStream(ctx context.Context, tx store.Tx, account, region string, ls *sto
 		}
 		ss = store.StreamSession{StreamID: ls.StreamID, ChannelARN: ls.ChannelARN, ChannelID: ls.ChannelID, StartTime: ls.StartTime}
 	}
-	endSession(&ss, now)
-	return store.PutJSON(ctx, tx, account, key, &ss)
-}
-
-// endSession marks a session ended at now with its end events, unless it
-// has ended already; it reports whether it changed the session.
-func endSession(ss *store.StreamSession, now time.Time) bool {
-	if ss.EndTime != nil {
-		return false
+	if ss.EndTime == nil {
+		ss.EndTime = &now
+		ss.AddEvent(store.StreamEvent{Name: eventStreamEnd, Type: eventStateChange, Time: now})
+		ss.AddEvent(store.StreamEvent{Name: eventSessionEnded, Type: eventStateChange, Time: now})
 	}
-	ss.EndTime = &now
-	ss.AddEvent(store.StreamEvent{Name: eventStreamEnd, Type: eventStateChange, Time: now})
-	ss.AddEvent(store.StreamEvent{Name: eventSessionEnded, Type: eventStateChange, Time: now})
-	return true
+	return store.PutJSON(ctx, tx, account, key, &ss)
 }

@@ -92,18 +92,23 @@ func unescapeGlob(p string) string {
 	return string(b)
 }
 
-func (f *fieldPattern) match(s string) bool {
-	switch f.kind {
+func (f *fieldPattern) match(s string) bool { return matchField(f.kind, f.s, s) }
+
+// matchField matches s against a field pattern of the given kind: p is
+// the literal text (exact), the text before or after the '*' (prefix,
+// suffix), or the glob-form pattern (glob).
+func matchField[P pattern](kind fieldKind, p P, s string) bool {
+	switch kind {
 	case fieldAny:
 		return true
 	case fieldExact:
-		return f.s == s
+		return string(p) == s
 	case fieldPrefix:
-		return strings.HasPrefix(s, f.s)
+		return len(s) >= len(p) && s[:len(p)] == string(p)
 	case fieldSuffix:
-		return strings.HasSuffix(s, f.s)
+		return len(s) >= len(p) && s[len(s)-len(p):] == string(p)
 	default:
-		return globMatch(f.s, s, false)
+		return globMatch(p, s, false)
 	}
 }
 

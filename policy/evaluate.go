@@ -160,14 +160,14 @@ type Set struct {
 	boundary  *Compiled
 	session   []*Compiled
 	flatStmts []*cstmt
-	flatMemo  atomic.Pointer[flatMemo]
+	flatMemo  atomic.Pointer[actionMemo[uint32]]
 	identity  []*Compiled
 	allows    stmtIndex
 	denies    stmtIndex
-	// byAction memoizes, per lower-cased action, the identity statements
-	// whose Action element matches it, so that a repeated action costs
-	// one map lookup instead of matching every statement's actions.
-	byAction   atomic.Pointer[actionMemo]
+	// byAction memoizes, per action, the identity statements whose Action
+	// element matches it, so that a repeated action costs one lookup
+	// instead of matching every statement's actions.
+	byAction   atomic.Pointer[actionMemo[*candidates]]
 	byActionMu sync.Mutex
 }
 
@@ -259,54 +259,97 @@ func newSet(p Policies, flat bool) *Set {
 	return s
 }
 
-// actionMemo maps lower-cased actions to their candidates. It is
-// immutable once published: a new action makes a new memo. A few entries
-// are kept in slices (a linear scan beats hashing, and touches less
-// memory); more go in a map.
-type actionMemo struct {
-	keys []string
-	vals []*candidates
-	m    map[string]*candidates
+// actionMemo maps actions, as requests spell them, to what a Set keeps
+// for them: the candidate statements of a large Set, the statement masks
+// of a small one. It is immutable once published: a new action makes a
+// new memo. The first entries are kept inline, their keys' text in the
+// block itself, so that a lookup reads one or two cache lines and
+// compares no more than a few strings; more go in a map.
+type actionMemo[V any] struct {
+	n    uint8
+	ends [linearMemo]uint8 // ends[i]: end of key i in text
+	vals [linearMemo]V
+	text [linearMemoText]byte
+	m    map[string]V
 }
 
-// linearMemo is the number of actions a memo keeps in slices.
-const linearMemo = 8
+// The inline entries of an actionMemo: their number and text size.
+const (
+	linearMemo     = 6
+	linearMemoText = 160
+)
 
-func (am *actionMemo) get(key string) *candidates {
-	if am.m != nil {
-		return am.m[key]
+// get returns the value kept for key; am may be nil (an empty memo).
+func (am *actionMemo[V]) get(key string) (V, bool) {
+	var zero V
+	switch {
+	case am == nil:
+		return zero, false
+	case am.m != nil:
+		v, ok := am.m[key]
+		return v, ok
 	}
-	for i, k := range am.keys {
-		if k == key {
-			return am.vals[i]
+	start := 0
+	for i := 0; i < int(am.n); i++ {
+		end := int(am.ends[i])
+		if end-start == len(key) && string(am.text[start:end]) == key {
+			return am.vals[i], true
 		}
+		start = end
 	}
-	return nil
+	return zero, false
 }
 
-func (am *actionMemo) len() int { return len(am.keys) + len(am.m) }
+func (am *actionMemo[V]) key(i int) string {
+	start := 0
+	if i > 0 {
+		start = int(am.ends[i-1])
+	}
+	return string(am.text[start:am.ends[i]])
+}
 
-// with returns a memo with one more entry.
-func (am *actionMemo) with(key string, c *candidates) *actionMemo {
-	n := &actionMemo{}
+func (am *actionMemo[V]) len() int {
 	if am == nil {
-		n.keys, n.vals = []string{key}, []*candidates{c}
-		return n
+		return 0
 	}
-	if am.m == nil && len(am.keys) < linearMemo {
-		n.keys = append(append(make([]string, 0, len(am.keys)+1), am.keys...), key)
-		n.vals = append(append(make([]*candidates, 0, len(am.vals)+1), am.vals...), c)
-		return n
+	return int(am.n) + len(am.m)
+}
+
+// with returns a memo with one more entry; am may be nil.
+func (am *actionMemo[V]) with(key string, v V) *actionMemo[V] {
+	if am == nil {
+		am = &actionMemo[V]{}
 	}
-	n.m = make(map[string]*candidates, am.len()+1)
-	for i, k := range am.keys {
-		n.m[k] = am.vals[i]
+	used := 0
+	if am.n > 0 {
+		used = int(am.ends[am.n-1])
 	}
-	for k, v := range am.m {
-		n.m[k] = v
+	if am.m == nil && int(am.n) < linearMemo && used+len(key) <= linearMemoText {
+		n := *am
+		copy(n.text[used:], key)
+		n.ends[n.n], n.vals[n.n] = uint8(used+len(key)), v
+		n.n++
+		return &n
 	}
-	n.m[key] = c
+	n := &actionMemo[V]{m: make(map[string]V, am.len()+1)}
+	for i := 0; i < int(am.n); i++ {
+		n.m[am.key(i)] = am.vals[i]
+	}
+	for k, val := range am.m {
+		n.m[k] = val
+	}
+	n.m[strings.Clone(key)] = v
 	return n
+}
+
+// remember publishes key's value in the memo p unless it is there or the
+// memo is full (maxMemoActions); the caller holds the Set's mutex.
+func remember[V any](p *atomic.Pointer[actionMemo[V]], key string, v V) {
+	am := p.Load()
+	if _, ok := am.get(key); ok || am.len() >= maxMemoActions {
+		return
+	}
+	p.Store(am.with(key, v))
 }
 
 // candidatesFor returns the memoized identity statements for the request's
@@ -320,21 +363,16 @@ func (s *Set) candidatesFor(st *evalState) *candidates {
 	if len(key) > maxActionKey {
 		return nil
 	}
-	if am := s.byAction.Load(); am != nil {
-		if c := am.get(key); c != nil {
-			return c
-		}
+	if c, ok := s.byAction.Load().get(key); ok {
+		return c
 	}
 	s.byActionMu.Lock()
 	defer s.byActionMu.Unlock()
-	old := s.byAction.Load()
-	if old != nil {
-		if c := old.get(key); c != nil {
-			return c
-		}
-		if old.len() >= maxMemoActions {
-			return nil
-		}
+	if c, ok := s.byAction.Load().get(key); ok {
+		return c
+	}
+	if s.byAction.Load().len() >= maxMemoActions {
+		return nil
 	}
 	c := &candidates{}
 	for _, p := range s.identity {
@@ -348,7 +386,7 @@ func (s *Set) candidatesFor(st *evalState) *candidates {
 			}
 		}
 	}
-	s.byAction.Store(old.with(strings.Clone(key), c))
+	remember(&s.byAction, key, c)
 	return c
 }
 

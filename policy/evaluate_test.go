@@ -184,6 +184,23 @@ func TestEvaluateIsZeroAllocAndConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+func bob() *Principal {
+	return &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
+}
+
+// randomRequest makes a request of one of the actions on one of the
+// resources by one of the principals, with a random resource tag and
+// source address, for the tests that compare evaluation paths.
+func randomRequest(rng *rand.Rand, actions, resources []string, principals ...*Principal) *Request {
+	ctx := &Context{}
+	if rng.IntN(2) == 0 {
+		ctx.Set("aws:ResourceTag/team", "red")
+	}
+	ctx.Set("aws:SourceIp", []string{"10.1.2.3", "192.0.2.1"}[rng.IntN(2)])
+	return &Request{Principal: principals[rng.IntN(len(principals))], Action: actions[rng.IntN(len(actions))],
+		Resource: resources[rng.IntN(len(resources))], Context: ctx}
+}
+
 // TestMemoAgreesWithFreshSets checks the per-Set memos (by action, then by
 // resource) against fresh sets, which have none, on many random requests.
 func TestMemoAgreesWithFreshSets(t *testing.T) {
@@ -215,16 +232,7 @@ func TestMemoAgreesWithFreshSets(t *testing.T) {
 		}
 		memo := NewSet(Policies{Identity: pols})
 		for i := 0; i < 200; i++ {
-			ctx := &Context{}
-			if rng.IntN(2) == 0 {
-				ctx.Set("aws:ResourceTag/team", "red")
-			}
-			ctx.Set("aws:SourceIp", []string{"10.1.2.3", "192.0.2.1"}[rng.IntN(2)])
-			p := alice()
-			if rng.IntN(3) == 0 {
-				p = &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
-			}
-			req := &Request{Principal: p, Action: actions[rng.IntN(len(actions))], Resource: resources[rng.IntN(len(resources))], Context: ctx}
+			req := randomRequest(rng, actions, resources, alice(), alice(), bob())
 			got := memo.Evaluate(req, nil)
 			want := NewSet(Policies{Identity: pols}).Evaluate(req, nil)
 			if got.Outcome != want.Outcome || got.Missing != want.Missing || fmt.Sprint(got.Statements()) != fmt.Sprint(want.Statements()) {
@@ -312,18 +320,7 @@ func TestFlatAgreesWithIndexes(t *testing.T) {
 		}
 		flats++
 		for i := 0; i < 100; i++ {
-			ctx := &Context{}
-			if rng.IntN(2) == 0 {
-				ctx.Set("aws:ResourceTag/team", "red")
-			}
-			ctx.Set("aws:SourceIp", []string{"10.1.2.3", "192.0.2.1"}[rng.IntN(2)])
-			p := alice()
-			if rng.IntN(4) == 0 {
-				p = roleSession()
-			} else if rng.IntN(3) == 0 {
-				p = &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
-			}
-			req := &Request{Principal: p, Action: actions[rng.IntN(len(actions))], Resource: resources[rng.IntN(len(resources))], Context: ctx}
+			req := randomRequest(rng, actions, resources, alice(), alice(), roleSession(), bob())
 			rp := resourcePols[rng.IntN(len(resourcePols))]
 			got, want := flat.Evaluate(req, rp), indexed.Evaluate(req, rp)
 			if got.Outcome != want.Outcome || got.Missing != want.Missing || fmt.Sprint(got.Statements()) != fmt.Sprint(want.Statements()) {

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"math/bits"
-	"strings"
 	"sync/atomic"
 )
 
@@ -144,79 +143,6 @@ func appendText16(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// flatMemo maps actions, as requests spell them, to the masks of the
-// statements whose Action element matches: the low 16 bits for Allow
-// statements, the high 16 for Deny statements. It is immutable once
-// published. The first entries are kept inline, with their keys' text in
-// the block itself, so that a lookup reads one or two cache lines; more go
-// in a map.
-type flatMemo struct {
-	n     uint8
-	ends  [linearFlat]uint8 // ends[i]: end of key i in text
-	masks [linearFlat]uint32
-	text  [flatMemoText]byte
-	m     map[string]uint32
-}
-
-// The inline entries of a flat memo: their number and text size.
-const (
-	linearFlat   = 6
-	flatMemoText = 160
-)
-
-func (fm *flatMemo) get(key string) (uint32, bool) {
-	if fm.m != nil {
-		mask, ok := fm.m[key]
-		return mask, ok
-	}
-	start := 0
-	for i := 0; i < int(fm.n); i++ {
-		end := int(fm.ends[i])
-		if end-start == len(key) && string(fm.text[start:end]) == key {
-			return fm.masks[i], true
-		}
-		start = end
-	}
-	return 0, false
-}
-
-func (fm *flatMemo) key(i int) string {
-	start := 0
-	if i > 0 {
-		start = int(fm.ends[i-1])
-	}
-	return string(fm.text[start:fm.ends[i]])
-}
-
-func (fm *flatMemo) len() int { return int(fm.n) + len(fm.m) }
-
-// with returns a memo with one more entry.
-func (fm *flatMemo) with(key string, mask uint32) *flatMemo {
-	if fm == nil {
-		fm = &flatMemo{}
-	}
-	used := 0
-	if fm.n > 0 {
-		used = int(fm.ends[fm.n-1])
-	}
-	if fm.m == nil && int(fm.n) < linearFlat && used+len(key) <= flatMemoText {
-		n := *fm
-		copy(n.text[used:], key)
-		n.ends[n.n], n.masks[n.n] = uint8(used+len(key)), mask
-		n.n++
-		return &n
-	}
-	n := &flatMemo{m: make(map[string]uint32, fm.len()+1)}
-	for i := 0; i < int(fm.n); i++ {
-		n.m[fm.key(i)] = fm.masks[i]
-	}
-	for k, v := range fm.m {
-		n.m[k] = v
-	}
-	n.m[strings.Clone(key)] = mask
-	return n
-}
-
 // flatSlot is the first action a small Set sees, with its mask, kept in
 // the Set itself: a principal that calls one action needs no memo block.
 // It is written once, under the Set's mutex, before ready is set.
@@ -237,11 +163,8 @@ func (s *Set) actionMask(st *evalState) uint32 {
 	if h := &s.flatSlot; h.ready.Load() != 0 && int(h.n) == len(key) && string(h.text[:h.n]) == key {
 		return h.mask
 	}
-	fm := s.flatMemo.Load()
-	if fm != nil {
-		if mask, ok := fm.get(key); ok {
-			return mask
-		}
+	if mask, ok := s.flatMemo.Load().get(key); ok {
+		return mask
 	}
 	var mask uint32
 	for k, stmt := range s.flatStmts {
@@ -253,7 +176,7 @@ func (s *Set) actionMask(st *evalState) uint32 {
 			}
 		}
 	}
-	if len(key) > maxActionKey || (fm != nil && fm.len() >= maxMemoActions) {
+	if len(key) > maxActionKey {
 		return mask
 	}
 	s.byActionMu.Lock()
@@ -267,12 +190,7 @@ func (s *Set) actionMask(st *evalState) uint32 {
 	} else if int(h.n) == len(key) && string(h.text[:h.n]) == key {
 		return mask
 	}
-	fm = s.flatMemo.Load()
-	if fm == nil {
-		s.flatMemo.Store(fm.with(key, mask))
-	} else if _, ok := fm.get(key); !ok && fm.len() < maxMemoActions {
-		s.flatMemo.Store(fm.with(key, mask))
-	}
+	remember(&s.flatMemo, key, mask)
 	return mask
 }
 
@@ -367,20 +285,4 @@ func (st *evalState) flatARN(p []byte) bool {
 		i += 4 + l
 	}
 	return true
-}
-
-// matchField is fieldPattern.match on decoded parts.
-func matchField(kind fieldKind, p []byte, s string) bool {
-	switch kind {
-	case fieldAny:
-		return true
-	case fieldExact:
-		return string(p) == s
-	case fieldPrefix:
-		return len(s) >= len(p) && s[:len(p)] == string(p)
-	case fieldSuffix:
-		return len(s) >= len(p) && s[len(s)-len(p):] == string(p)
-	default:
-		return globMatch(p, s, false)
-	}
 }
