@@ -152,7 +152,12 @@ func (a *Authorizer) Authorize(ctx context.Context, c *Caller, chk Check) (polic
 		chk.Context(&pc)
 		req.Context = &pc
 	}
-	return set.Evaluate(req, chk.ResourcePolicy), nil
+	d := set.Evaluate(req, chk.ResourcePolicy)
+	if t := traceFrom(ctx); t != nil {
+		t.add(Checked{Action: chk.Action, Resource: chk.Resource, Decision: d, Context: req.Context,
+			Policies: set.Policies(), ResourcePolicy: chk.ResourcePolicy})
+	}
+	return d, nil
 }
 
 // Require is Authorize that turns a denial into AWS's access-denied error

@@ -814,3 +814,8 @@ func (s *cstmt) matchConditions(st *evalState) bool {
 	}
 	return true
 }
+
+// Policies returns the policies the set was made from.
+func (s *Set) Policies() Policies {
+	return Policies{Identity: s.identity, Boundary: s.boundary, Session: s.session}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -122,41 +123,28 @@ func (e *ivsEndpoint) route(r *http.Request) (ivsRoute, map[string]string, bool)
 }
 
 // serveIVS serves a request signed for ivs.
-func (s *Server) serveIVS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, reqID string) {
+func (s *Server) serveIVS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, ex *exchange) {
 	caller, err := s.auth.authenticate(ctx, r, signed, body)
 	if err != nil {
-		s.writeIVSError(w, reqID, "", nil, err)
+		restjson.WriteError(w, ex.ID, ex.fail(err))
 		return
 	}
+	ex.Caller = caller
 	rt, params, ok := s.ivs.route(r)
 	if !ok {
-		s.writeIVSError(w, reqID, "", caller, awserr.New("UnknownOperationException", "Unknown operation: %s %s", r.Method, r.URL.EscapedPath()))
+		restjson.WriteError(w, ex.ID, ex.fail(awserr.New("UnknownOperationException", "Unknown operation: %s %s", r.Method, r.URL.EscapedPath())))
 		return
 	}
-	out, err := rt.op(ctx, caller, &restjson.Request{Body: body, Path: params, Query: r.URL.Query()})
+	ex.Operation = rt.name
+	req := &restjson.Request{Body: body, Path: params, Query: r.URL.Query()}
+	ex.Params = req
+	out, err := rt.op(ctx, caller, req)
 	if err != nil {
-		s.writeIVSError(w, reqID, rt.name, caller, err)
+		restjson.WriteError(w, ex.ID, ex.fail(err))
 		return
 	}
-	if err := restjson.WriteResult(w, reqID, rt.status, out); err != nil {
-		s.log.Error("write response", "request_id", reqID, "action", rt.name, "err", err)
-		return
+	ex.Result = out
+	if err := restjson.WriteResult(w, ex.ID, rt.status, out); err != nil {
+		ex.Cause = fmt.Errorf("write response: %w", err)
 	}
-	s.log.Info("request", "request_id", reqID, "action", "ivs:"+rt.name, "principal_arn", caller.Principal.ARN, "decision", "Allow")
-}
-
-// writeIVSError logs and sends a REST-JSON error; internal errors are
-// logged with their cause and sent without it.
-func (s *Server) writeIVSError(w http.ResponseWriter, reqID, action string, caller *authz.Caller, err error) {
-	e := awserr.As(err)
-	principal := ""
-	if caller != nil {
-		principal = caller.Principal.ARN
-	}
-	if e.Server {
-		s.log.Error("request failed", "request_id", reqID, "action", action, "principal_arn", principal, "err", err)
-	} else {
-		s.log.Info("request refused", "request_id", reqID, "action", action, "principal_arn", principal, "err", e.Code+": "+e.Message)
-	}
-	restjson.WriteError(w, reqID, e)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,47 +39,39 @@ func queryForm(r *http.Request, body []byte) (url.Values, error) {
 	return form, nil
 }
 
-// serveQuery dispatches a query-protocol request to its operation.
-func (s *Server) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, reqID, ns, version string, ops map[string]awsquery.Handler[*authz.Caller], caller *authz.Caller) {
+// serveQuery dispatches a query-protocol request of ex.Caller to its
+// operation.
+func (s *Server) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, ex *exchange, ns, version string, ops map[string]awsquery.Handler[*authz.Caller]) {
 	form, err := queryForm(r, body)
 	if err != nil {
-		s.writeQueryError(w, ns, reqID, "", caller, awserr.New(awserr.InvalidParameterValue, "The request parameters are not valid form encoding: %v", err))
+		s.writeQueryError(w, ns, ex, awserr.New(awserr.InvalidParameterValue, "The request parameters are not valid form encoding: %v", err))
 		return
 	}
+	ex.Params = form
 	action := form.Get("Action")
 	if action == "" {
-		s.writeQueryError(w, ns, reqID, "", caller, awserr.New(awserr.MissingAction, "Missing Action"))
+		s.writeQueryError(w, ns, ex, awserr.New(awserr.MissingAction, "Missing Action"))
 		return
 	}
+	ex.Operation = action
 	op, ok := ops[action]
 	if !ok {
-		s.writeQueryError(w, ns, reqID, action, caller, awserr.New(awserr.InvalidAction, "Could not find operation %s for version %s", action, version))
+		s.writeQueryError(w, ns, ex, awserr.New(awserr.InvalidAction, "Could not find operation %s for version %s", action, version))
 		return
 	}
-	out, err := op(ctx, caller, form)
+	out, err := op(ctx, ex.Caller, form)
 	if err != nil {
-		s.writeQueryError(w, ns, reqID, action, caller, err)
+		s.writeQueryError(w, ns, ex, err)
 		return
 	}
-	if err := awsquery.WriteResult(w, ns, action, reqID, out); err != nil {
-		s.log.Error("write response", "request_id", reqID, "action", action, "err", err)
-		return
+	ex.Result = out
+	if err := awsquery.WriteResult(w, ns, action, ex.ID, out); err != nil {
+		ex.Cause = fmt.Errorf("write response: %w", err)
 	}
-	s.log.Info("request", "request_id", reqID, "action", action, "principal_arn", caller.Principal.ARN, "decision", "Allow")
 }
 
-// writeQueryError logs and sends an error; internal errors are logged with
-// their cause and sent without it.
-func (s *Server) writeQueryError(w http.ResponseWriter, ns, reqID, action string, caller *authz.Caller, err error) {
-	e := awserr.As(err)
-	principal := ""
-	if caller != nil {
-		principal = caller.Principal.ARN
-	}
-	if e.Server {
-		s.log.Error("request failed", "request_id", reqID, "action", action, "principal_arn", principal, "err", err)
-	} else {
-		s.log.Info("request refused", "request_id", reqID, "action", action, "principal_arn", principal, "err", e.Code+": "+e.Message)
-	}
-	awsquery.WriteError(w, ns, reqID, e)
+// writeQueryError records err in ex and sends it; an internal error is
+// sent without its cause.
+func (s *Server) writeQueryError(w http.ResponseWriter, ns string, ex *exchange, err error) {
+	awsquery.WriteError(w, ns, ex.ID, ex.fail(err))
 }

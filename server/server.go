@@ -275,38 +275,42 @@ func newRequestID() string {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r = clientRequest(r, s.proxies)
-	reqID := newRequestID()
-	ctx := r.Context()
+	ex := &exchange{ID: newRequestID(), Start: time.Now(), R: r}
+	sw := &statusWriter{ResponseWriter: w}
+	ctx := authz.WithTrace(withExchange(r.Context(), ex), &ex.Trace)
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("panic serving request", "request_id", reqID, "err", fmt.Sprint(p))
-			awsquery.WriteError(w, awsquery.IAMNamespace, reqID, awserr.Internal(fmt.Errorf("panic: %v", p)))
+			ex.fail(awserr.Internal(fmt.Errorf("panic: %v", p)))
+			awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.Err)
 		}
+		ex.Status = sw.status
+		s.finish(ex)
 	}()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
-		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, awserr.New(awserr.InvalidRequest, "The request body is too large or unreadable."))
+		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(awserr.New(awserr.InvalidRequest, "The request body is too large or unreadable.")))
 		return
 	}
 	signed, err := s.auth.verifier.Parse(r)
 	if err != nil {
-		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, sigError(err))
+		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(sigError(err)))
 		return
 	}
+	ex.Service, ex.Region, ex.AccessKeyID = signed.Scope.Service, signed.Scope.Region, signed.AccessKeyID
 	switch signed.Scope.Service {
 	case "iam":
 		caller, err := s.auth.authenticate(ctx, r, signed, body)
 		if err != nil {
-			s.writeQueryError(w, awsquery.IAMNamespace, reqID, "", nil, err)
+			s.writeQueryError(sw, awsquery.IAMNamespace, ex, err)
 			return
 		}
-		s.serveQuery(ctx, w, r, body, reqID, awsquery.IAMNamespace, "2010-05-08", s.iamOp, caller)
+		ex.Caller = caller
+		s.serveQuery(ctx, sw, r, body, ex, awsquery.IAMNamespace, "2010-05-08", s.iamOp)
 	case "sts":
-		s.serveSTS(ctx, w, r, signed, body, reqID)
+		s.serveSTS(ctx, sw, r, signed, body, ex)
 	case "ivs":
-		s.serveIVS(ctx, w, r, signed, body, reqID)
+		s.serveIVS(ctx, sw, r, signed, body, ex)
 	default:
-		e := sigError(fmtWrongService(signed.Scope.Service))
-		awsquery.WriteError(w, awsquery.IAMNamespace, reqID, e)
+		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(sigError(fmtWrongService(signed.Scope.Service))))
 	}
 }

@@ -63,13 +63,14 @@ func (s *Server) initSTS(box *seal.Box) {
 }
 
 // serveSTS serves a request signed for sts.
-func (s *Server) serveSTS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, reqID string) {
+func (s *Server) serveSTS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, ex *exchange) {
 	caller, err := s.auth.authenticate(ctx, r, signed, body)
 	if err != nil {
-		s.writeQueryError(w, awsquery.STSNamespace, reqID, "", nil, err)
+		s.writeQueryError(w, awsquery.STSNamespace, ex, err)
 		return
 	}
-	s.serveQuery(ctx, w, r, body, reqID, awsquery.STSNamespace, stsVersion, s.sts.ops, caller)
+	ex.Caller = caller
+	s.serveQuery(ctx, w, r, body, ex, awsquery.STSNamespace, stsVersion, s.sts.ops)
 }
 
 // SetClock replaces the clock STS issues temporary credentials with and

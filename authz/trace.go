@@ -1,0 +1,68 @@
+package authz
+
+import (
+	"context"
+	"sync"
+
+	"github.com/gatehouse-iam/gatehouse/policy"
+)
+
+// Trace collects the authorization checks made while serving one request,
+// so that the request's decision can be recorded and explained afterwards.
+// It is safe for concurrent use.
+type Trace struct {
+	mu     sync.Mutex
+	checks []Checked
+}
+
+// Checked is one check and its decision, with everything that went into
+// it. Its fields are shared with the caches: read only.
+type Checked struct {
+	// Action and Resource are the check's.
+	Action, Resource string
+	// Decision is the engine's answer.
+	Decision policy.Decision
+	// Context is the request context the check was evaluated in (the
+	// caller's keys plus the operation's own).
+	Context *policy.Context
+	// Policies are the caller's policies that were consulted, and
+	// ResourcePolicy the resource's own policy, or nil.
+	Policies       policy.Policies
+	ResourcePolicy *policy.Compiled
+}
+
+type traceKey struct{}
+
+// WithTrace returns ctx carrying t: every check that Authorize decides
+// under the returned context is added to t.
+func WithTrace(ctx context.Context, t *Trace) context.Context {
+	return context.WithValue(ctx, traceKey{}, t)
+}
+
+func traceFrom(ctx context.Context) *Trace {
+	t, _ := ctx.Value(traceKey{}).(*Trace)
+	return t
+}
+
+func (t *Trace) add(c Checked) {
+	t.mu.Lock()
+	t.checks = append(t.checks, c)
+	t.mu.Unlock()
+}
+
+// Checks returns the checks made so far, in order.
+func (t *Trace) Checks() []Checked {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Checked(nil), t.checks...)
+}
+
+// Last returns the last check made and true, or false when none was.
+func (t *Trace) Last() (Checked, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.checks) == 0 {
+		return Checked{}, false
+	}
+	return t.checks[len(t.checks)-1], true
+}

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/authz"
+	"github.com/gatehouse-iam/gatehouse/awserr"
+)
+
+// exchange is one API request and its answer as the server saw it: who
+// asked for what, and how it ended. serveHTTP makes one per request; the
+// protocol handlers fill it in; finish reports it (log, audit, metrics)
+// once the response is written.
+type exchange struct {
+	// ID is the request id sent back in the response.
+	ID string
+	// Start is when the request arrived.
+	Start time.Time
+	// R is the HTTP request (after trusted-proxy rewriting).
+	R *http.Request
+	// Service is the SigV4 scope's service ("iam", "sts", "ivs"), or ""
+	// when the request was refused before its signature was read.
+	Service string
+	// Region is the SigV4 scope's region.
+	Region string
+	// AccessKeyID is the access key id the request was signed with.
+	AccessKeyID string
+	// Operation is the API operation ("CreateUser", "GetChannel"), or ""
+	// when it was not known.
+	Operation string
+	// Caller is the authenticated caller, or nil when authentication
+	// failed.
+	Caller *authz.Caller
+	// Params holds the request parameters: url.Values for the query
+	// protocol, the JSON body and path parameters for REST-JSON.
+	Params any
+	// Result is the operation's output, or nil on error.
+	Result any
+	// Err is the AWS error sent, or nil on success.
+	Err *awserr.Error
+	// Cause is the underlying error of an internal failure, for the log.
+	Cause error
+	// Status is the HTTP status code sent.
+	Status int
+	// Trace holds the authorization checks made for the request.
+	Trace authz.Trace
+}
+
+type exchangeKey struct{}
+
+// withExchange returns ctx carrying ex.
+func withExchange(ctx context.Context, ex *exchange) context.Context {
+	return context.WithValue(ctx, exchangeKey{}, ex)
+}
+
+// exchangeFrom returns the exchange of the request ctx belongs to, or nil.
+func exchangeFrom(ctx context.Context) *exchange {
+	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return ex
+}
+
+// fail records err as the exchange's answer.
+func (ex *exchange) fail(err error) *awserr.Error {
+	e := awserr.As(err)
+	ex.Err = e
+	if e.Server {
+		ex.Cause = err
+	}
+	return e
+}
+
+// Action returns "service:Operation", or the service alone when the
+// operation is not known.
+func (ex *exchange) Action() string {
+	if ex.Operation == "" {
+		return ex.Service
+	}
+	return ex.Service + ":" + ex.Operation
+}
+
+// statusWriter records the status code a handler sends.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// finish reports a completed exchange: one log line, with the cause of an
+// internal failure (never a secret: parameters are not logged).
+func (s *Server) finish(ex *exchange) {
+	principal := ""
+	if ex.Caller != nil {
+		principal = ex.Caller.Principal.ARN
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", ex.ID),
+		slog.String("action", ex.Action()),
+		slog.String("principal_arn", principal),
+		slog.Int("status", ex.Status),
+		slog.Duration("duration", time.Since(ex.Start)),
+	}
+	switch {
+	case ex.Err == nil:
+		s.log.LogAttrs(ex.R.Context(), slog.LevelInfo, "request", attrs...)
+	case ex.Err.Server:
+		s.log.LogAttrs(ex.R.Context(), slog.LevelError, "request failed", append(attrs, slog.Any("err", ex.Cause))...)
+	default:
+		s.log.LogAttrs(ex.R.Context(), slog.LevelInfo, "request refused", append(attrs, slog.String("err", ex.Err.Code+": "+ex.Err.Message))...)
+	}
+}
