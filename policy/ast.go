@@ -102,6 +102,8 @@ type Statement struct {
 // element.
 type stmtPos struct {
 	stmt, action, resource, condition int
+	// end is the offset just after the statement's closing brace.
+	end int
 }
 
 // PrincipalSet is the value of a Principal or NotPrincipal element: either

@@ -12,6 +12,9 @@ type Compiled struct {
 	stmts  []cstmt
 	allows stmtIndex
 	denies stmtIndex
+	// info holds, per statement, what explanations need and decisions
+	// do not: the statement's place in the text and its keys as written.
+	info []stmtInfo
 }
 
 // Kind returns the grammar the policy was validated against.
@@ -174,9 +177,11 @@ func Compile(id string, p *Policy) *Compiled {
 	c := &Compiled{ID: id, kind: p.Kind}
 	vars := p.Version == Version2012
 	c.stmts = make([]cstmt, len(p.Statements))
+	c.info = make([]stmtInfo, len(p.Statements))
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		cs := &c.stmts[i]
+		c.info[i] = newStmtInfo(p, s, vars)
 		cs.policyID = c.ID
 		cs.sid = s.Sid
 		cs.index = i

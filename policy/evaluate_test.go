@@ -188,6 +188,29 @@ func bob() *Principal {
 	return &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: acct, Type: User, Username: "bob"}
 }
 
+// randomPolicy makes an identity policy of 1 to maxStmts statements of
+// the given action and resource elements and conditions, one in denyOdds
+// a Deny and one in eight with NotAction or NotResource.
+func randomPolicy(rng *rand.Rand, maxStmts, denyOdds int, actionPats, resourcePats, conds []string) string {
+	var stmts []string
+	for s := 0; s < 1+rng.IntN(maxStmts); s++ {
+		effect := "Allow"
+		if rng.IntN(denyOdds) == 0 {
+			effect = "Deny"
+		}
+		act, res := "Action", "Resource"
+		if rng.IntN(8) == 0 {
+			act = "NotAction"
+		}
+		if rng.IntN(8) == 0 {
+			res = "NotResource"
+		}
+		stmts = append(stmts, fmt.Sprintf(`{"Sid": "s%d", "Effect": "%s", "%s": %s, "%s": %s%s}`, s, effect, act,
+			actionPats[rng.IntN(len(actionPats))], res, resourcePats[rng.IntN(len(resourcePats))], conds[rng.IntN(len(conds))]))
+	}
+	return `{"Version": "2012-10-17", "Statement": [` + strings.Join(stmts, ",") + `]}`
+}
+
 // randomRequest makes a request of one of the actions on one of the
 // resources by one of the principals, with a random resource tag and
 // source address, for the tests that compare evaluation paths.
@@ -294,23 +317,7 @@ func TestFlatAgreesWithIndexes(t *testing.T) {
 		var pols []*Compiled
 		var docs []string
 		for p := 0; p < 1+rng.IntN(2); p++ {
-			var stmts []string
-			for s := 0; s < 1+rng.IntN(7); s++ {
-				effect := "Allow"
-				if rng.IntN(6) == 0 {
-					effect = "Deny"
-				}
-				act, res := "Action", "Resource"
-				if rng.IntN(8) == 0 {
-					act = "NotAction"
-				}
-				if rng.IntN(8) == 0 {
-					res = "NotResource"
-				}
-				stmts = append(stmts, fmt.Sprintf(`{"Sid": "s%d", "Effect": "%s", "%s": %s, "%s": %s%s}`, s, effect, act,
-					actionPats[rng.IntN(len(actionPats))], res, resourcePats[rng.IntN(len(resourcePats))], conds[rng.IntN(len(conds))]))
-			}
-			doc := `{"Version": "2012-10-17", "Statement": [` + strings.Join(stmts, ",") + `]}`
+			doc := randomPolicy(rng, 7, 6, actionPats, resourcePats, conds)
 			docs = append(docs, doc)
 			pols = append(pols, mustCompile(t, fmt.Sprint("p", p), KindIdentity, doc))
 		}

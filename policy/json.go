@@ -43,8 +43,10 @@ func (k jkind) String() string {
 // jnode is one JSON value. For numbers str holds the literal text; for
 // booleans it holds "true" or "false".
 type jnode struct {
-	kind    jkind
-	off     int
+	kind jkind
+	off  int
+	// end is the offset just after a closing brace or bracket.
+	end     int
 	str     string
 	elems   []*jnode
 	members []jmember
@@ -165,6 +167,7 @@ func (r *jsonReader) object() (*jnode, *jsonSyntaxError) {
 	r.skipSpace()
 	if r.pos < len(r.src) && r.src[r.pos] == '}' {
 		r.pos++
+		n.end = r.pos
 		return n, nil
 	}
 	for {
@@ -203,6 +206,7 @@ func (r *jsonReader) object() (*jnode, *jsonSyntaxError) {
 			r.pos++
 		case '}':
 			r.pos++
+			n.end = r.pos
 			return n, nil
 		default:
 			return nil, r.errf("unexpected %s, expected ',' or '}'", r.describe())

@@ -126,7 +126,7 @@ func (p *parser) document() *Policy {
 }
 
 func (p *parser) statement(n *jnode) Statement {
-	s := Statement{pos: stmtPos{stmt: n.off, action: n.off, resource: n.off, condition: n.off}}
+	s := Statement{pos: stmtPos{stmt: n.off, action: n.off, resource: n.off, condition: n.off, end: n.end}}
 	// Read the Sid first so that every error of the statement names it.
 	for _, m := range n.members {
 		if m.key == "Sid" {

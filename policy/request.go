@@ -202,10 +202,20 @@ func (st *evalState) lookupHashed(key string, hash uint32) (value, bool) {
 		if p.Type == AssumedRole {
 			return value{one: p.RoleARN}, true
 		}
+		if p.ARN == "" {
+			// A simulation without a caller.
+			return value{}, false
+		}
 		return value{one: p.ARN}, true
 	case "aws:principalaccount":
+		if p.Account == "" {
+			return value{}, false
+		}
 		return value{one: p.Account}, true
 	case "aws:principaltype":
+		if p.Type == 0 {
+			return value{}, false
+		}
 		return value{one: p.Type.String()}, true
 	case "aws:userid":
 		if p.UserID == "" {
@@ -213,7 +223,7 @@ func (st *evalState) lookupHashed(key string, hash uint32) (value, bool) {
 		}
 		return value{one: p.UserID}, true
 	case "aws:username":
-		if p.Type != User {
+		if p.Type != User || p.Username == "" {
 			return value{}, false
 		}
 		return value{one: p.Username}, true

@@ -16,8 +16,10 @@ type tpart struct {
 	// from ${*}, ${?} or ${$} and is never a wildcard.
 	lit    string
 	quoted bool
-	// key is the variable's condition key, lower-cased.
+	// key is the variable's condition key, lower-cased, and name the key
+	// as written.
 	key    string
+	name   string
 	def    string
 	hasDef bool
 }
@@ -80,7 +82,7 @@ func parseVariable(inner string) (tpart, bool) {
 	if checkConditionKey(key) != "" || strings.ContainsAny(key, " '\"{$") {
 		return tpart{}, false
 	}
-	p := tpart{key: strings.ToLower(key)}
+	p := tpart{key: strings.ToLower(key), name: key}
 	if hasDef {
 		def = strings.TrimSpace(def)
 		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {

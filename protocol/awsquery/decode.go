@@ -16,7 +16,8 @@ import (
 // mandatory). Supported field types: string, bool, int, their pointers
 // (nil when absent), slices of those or of structs (Name.member.N[.Field]),
 // nested structs (Name.Field), and map[string]string
-// (Name.entry.N.key / Name.entry.N.value).
+// (Name.entry.N.key / Name.entry.N.value). The fields of an untagged
+// embedded struct are bound as the outer struct's.
 func Decode(form url.Values, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
@@ -32,6 +33,13 @@ func decodeStruct(form url.Values, prefix string, sv reflect.Value) error {
 	for i := 0; i < st.NumField(); i++ {
 		f := st.Field(i)
 		tag := f.Tag.Get("query")
+		if tag == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
+			// An embedded struct's fields are the outer struct's.
+			if err := decodeStruct(form, prefix, sv.Field(i)); err != nil {
+				return err
+			}
+			continue
+		}
 		if tag == "" || tag == "-" {
 			continue
 		}
