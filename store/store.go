@@ -81,3 +81,10 @@ type Watcher interface {
 	// is closed. An account may be reported more than once per change.
 	Watch(ctx context.Context, fn func(account string)) error
 }
+
+// ListenReporter is implemented by a Watcher that can tell whether it is
+// listening: while it is not, a change committed by another process may
+// not have been reported yet, so nothing cached may be trusted.
+type ListenReporter interface {
+	Listening() bool
+}

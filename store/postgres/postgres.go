@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,11 +43,16 @@ type DB struct {
 	// onListen, if set, is called with the backend process ID of every
 	// connection Watch starts listening on. Tests use it.
 	onListen func(pid uint32)
+
+	// listening counts the Watches that listen now, every change
+	// committed elsewhere since they started reported.
+	listening atomic.Int32
 }
 
 var (
-	_ store.Store   = (*DB)(nil)
-	_ store.Watcher = (*DB)(nil)
+	_ store.Store          = (*DB)(nil)
+	_ store.Watcher        = (*DB)(nil)
+	_ store.ListenReporter = (*DB)(nil)
 )
 
 // Open connects to the PostgreSQL database at url and brings its schema up

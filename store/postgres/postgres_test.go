@@ -292,6 +292,9 @@ func TestWatchReconnects(t *testing.T) {
 	pid := waitPID()
 	put("before")
 	expect("before")
+	if !a.Listening() {
+		t.Error("Listening() = false while Watch listens")
+	}
 
 	var killed bool
 	if err := b.pool.QueryRow(t.Context(), `SELECT pg_terminate_backend($1)`, int32(pid)).Scan(&killed); err != nil || !killed {
@@ -304,6 +307,47 @@ func TestWatchReconnects(t *testing.T) {
 	}
 	put("after")
 	expect("after")
+	if !a.Listening() {
+		t.Error("Listening() = false after Watch listened again")
+	}
+}
+
+// TestListeningFollowsTheConnection: Listening is false from the loss of
+// Watch's connection until Watch has listened again.
+func TestListeningFollowsTheConnection(t *testing.T) {
+	db := openAt(t, freshSchema(t))
+	defer db.Close()
+	pids := make(chan uint32, 10)
+	var block sync.Mutex
+	db.onListen = func(pid uint32) {
+		block.Lock() // held by the test to keep Watch from listening again
+		block.Unlock()
+		pids <- pid
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- db.Watch(ctx, func(string) {}) }()
+	defer func() { cancel(); <-done }()
+	pid := <-pids
+	waitFor := func(want bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); db.Listening() != want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("Listening() stayed %v", !want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor(true)
+	block.Lock()
+	var killed bool
+	if err := db.pool.QueryRow(t.Context(), `SELECT pg_terminate_backend($1)`, int32(pid)).Scan(&killed); err != nil || !killed {
+		t.Fatalf("pg_terminate_backend(%d) = %v, %v", pid, killed, err)
+	}
+	waitFor(false)
+	block.Unlock()
+	<-pids
+	waitFor(true)
 }
 
 func TestWatchEndsOnClose(t *testing.T) {

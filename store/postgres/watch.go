@@ -32,7 +32,7 @@ const (
 // only make it reconnect.
 //
 // fn runs on Watch's goroutine, one call at a time; while it runs,
-// notifications wait.
+// notifications wait. Listening tells whether Watch listens now.
 func (db *DB) Watch(ctx context.Context, fn func(account string)) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -62,7 +62,11 @@ func (db *DB) Watch(ctx context.Context, fn func(account string)) error {
 		return fmt.Errorf("postgres: watch: %w", err)
 	}
 	for {
+		db.listening.Add(1)
 		waitForChanges(ctx, conn, fn)
+		// From here until relisten has reported what changed meanwhile,
+		// changes may go unreported.
+		db.listening.Add(-1)
 		closeConn(conn)
 		if ctx.Err() != nil {
 			return ended()
@@ -73,6 +77,12 @@ func (db *DB) Watch(ctx context.Context, fn func(account string)) error {
 		}
 	}
 }
+
+// Listening reports whether a Watch listens now, with every change
+// committed elsewhere since it started reported to its fn. While it does
+// not — between the loss of its connection and the report of what
+// changed meanwhile — caches filled from the store cannot be trusted.
+func (db *DB) Listening() bool { return db.listening.Load() > 0 }
 
 // waitForChanges reports notifications on conn until ctx ends or conn
 // fails.
