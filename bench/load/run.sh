@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# run.sh: the load benchmark of issue 7 (BENCHMARKS.md, "Load").
+#
+# Starts `gatehouse serve` on a fresh SQLite data directory, fills it
+# through the API (10,000 users, 100,000 policies, a key per user, 200
+# channels), touches every principal once, then for each scenario signs
+# fresh requests (valid five minutes) and replays them with
+# `wrk -t2 -c64 -d$DURATION --latency`, $RUNS times. The same again on
+# PostgreSQL in a fresh schema, and against a bare net/http handler (the
+# ceiling). Prints a Markdown table of the medians; the raw wrk outputs,
+# server logs and memory figures stay in $OUT.
+#
+#   bench/load/run.sh                          # everything (about 25 minutes)
+#   BACKENDS=sqlite RUNS=1 DURATION=5s USERS=1000 bench/load/run.sh   # a quick try
+#
+# Environment: BACKENDS ("ceiling sqlite postgres"), RUNS (3), DURATION
+# (20s), PERF (1: record the server with `perf` during the first run of
+# sts-caller and ivs-get-allow, summarized in $OUT/perf.*.txt), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
+# added to measure memory per principal), SCENARIOS (all), PG_URL
+# (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), GATEHOUSE_BIN
+# (default: built from this checkout), OUT (default: a new directory in
+# /tmp), PORT (4590), CEILING_PORT (4599).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+BACKENDS=${BACKENDS:-ceiling sqlite postgres}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-20s}
+USERS=${USERS:-10000}
+MANAGED=${MANAGED:-1000}
+CHANNELS=${CHANNELS:-200}
+GROW=${GROW:-2000}
+SCENARIOS=${SCENARIOS:-sts-caller ivs-get-allow ivs-get-deny ivs-list-allow ivs-list-deny iam-getuser mix}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+PORT=${PORT:-4590}
+CEILING_PORT=${CEILING_PORT:-4599}
+PERF=${PERF:-0}
+OUT=${OUT:-$(mktemp -d /tmp/gatehouse-load.XXXXXX)}
+mkdir -p "$OUT"
+chmod 700 "$OUT" # the state file holds secret keys
+
+# A root key of our choosing, so that populate can sign as root.
+export GATEHOUSE_ROOT_ACCESS_KEY_ID=AKIALOADBENCHROOT001
+export GATEHOUSE_ROOT_SECRET_ACCESS_KEY=load-benchmark-root-secret-0123456789
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+if ! command -v wrk >/dev/null || { [[ $PERF == 1 ]] && ! command -v perf >/dev/null; }; then
+	log "installing wrk and perf"
+	apt-get update -qq && apt-get install -y -qq wrk linux-perf >/dev/null
+fi
+
+log "building into $OUT"
+bin=${GATEHOUSE_BIN:-}
+if [[ -z $bin ]]; then
+	(cd "$repo" && go build -o "$OUT/gatehouse" ./cmd/gatehouse)
+	bin=$OUT/gatehouse
+fi
+(cd "$repo/bench" && go build -o "$OUT/loadgen" ./cmd/loadgen && go build -o "$OUT/ceiling" ./cmd/ceiling)
+loadgen=$OUT/loadgen
+
+pid=
+schema=
+cleanup() {
+	if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	if [[ -n $schema ]]; then psql "$PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+wait_port() {
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	log "nothing listens on port $1"; return 1
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+
+# live_heap prints the live heap after the server's last GC (gctrace).
+live_heap() { grep -o '[0-9]*->[0-9]*->[0-9]* MB' "$1" | tail -1 | sed 's/.*->\([0-9]*\) MB/\1 MB/'; }
+
+# The functions whose inclusive share of the server's CPU time perf_summary
+# reports: the request's stages, and the runtime's garbage collection.
+perf_symbols=(
+	'net/http.(*conn).serve'
+	'net/http.(*conn).readRequest'
+	'net/http.(*response).finishRequest'
+	'github.com/gatehouse-iam/gatehouse/server.(*Server).serveHTTP'
+	'github.com/gatehouse-iam/gatehouse/sigv4.(*Verifier).Parse'
+	'github.com/gatehouse-iam/gatehouse/sigv4.(*Verifier).Verify'
+	'github.com/gatehouse-iam/gatehouse/sigv4.deriveSigningKey'
+	'github.com/gatehouse-iam/gatehouse/server.(*authenticator).lookup'
+	'github.com/gatehouse-iam/gatehouse/server.(*authenticator).recordUse'
+	'github.com/gatehouse-iam/gatehouse/server.fillContext'
+	'github.com/gatehouse-iam/gatehouse/authz.(*Authorizer).Authorize'
+	'github.com/gatehouse-iam/gatehouse/policy.(*Set).Evaluate'
+	'github.com/gatehouse-iam/gatehouse/store/sqlite.(*DB).View'
+	'github.com/gatehouse-iam/gatehouse/store/postgres.(*DB).View'
+	'modernc.org/sqlite/lib.Xsqlite3_prepare_v2'
+	'encoding/json.Unmarshal'
+	'github.com/gatehouse-iam/gatehouse/protocol/awsquery.WriteResult'
+	'encoding/json.Marshal'
+	'github.com/gatehouse-iam/gatehouse/server.(*Server).finish'
+	'log/slog.(*Logger).logAttrs'
+	'github.com/gatehouse-iam/gatehouse/server.(*Server).record'
+	'syscall.write'
+	'syscall.read'
+	'runtime.gcBgMarkWorker'
+	'runtime.gcAssistAlloc'
+	'runtime.bgsweep'
+	'runtime.mallocgc'
+)
+
+# perf_summary DATA: the inclusive share of each of perf_symbols.
+perf_summary() {
+	local report
+	report=$(perf report -i "$1" --children --sort symbol --stdio -g none 2>/dev/null)
+	echo "# inclusive share of the server's CPU samples (perf record -F 499 -g; $(perf report -i "$1" --stdio 2>/dev/null | grep -m1 '^# Samples' | tr -d '#'))"
+	for sym in "${perf_symbols[@]}"; do
+		awk -v s="$sym" '$1 ~ /%$/ && $4 == s {printf "%8s  %s\n", $1, s; found=1; exit} END {if (!found) printf "%8s  %s\n", "-", s}' <<<"$report"
+	done
+}
+
+# load BACKEND URL SCENARIO...: RUNS wrk runs of each scenario.
+load() {
+	local backend=$1 url=$2 state=$3
+	shift 3
+	for run in $(seq "$RUNS"); do
+		for sc in "$@"; do
+			"$loadgen" sign -state "$state" -scenario "$sc" -o "$OUT/$sc.bin" >/dev/null
+			log "$backend $sc run $run (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+			local perfpid=
+			if [[ $PERF == 1 && $run == 1 && $backend != ceiling && ($sc == sts-caller || $sc == ivs-get-allow) ]]; then
+				(sleep 2 && exec perf record -q -F 499 -g -p "$pid" -o "$OUT/perf.$backend.$sc.data" -- sleep $((${DURATION%s} - 4))) &
+				perfpid=$!
+			fi
+			{
+				echo "# load average before: $(cat /proc/loadavg)"
+				wrk -t2 -c64 -d"$DURATION" --latency -s "$here/replay.lua" "$url" -- "$OUT/$sc.bin"
+			} >"$OUT/$backend.$sc.$run.txt"
+			grep -E 'Requests/sec' "$OUT/$backend.$sc.$run.txt" >&2
+			if [[ -n $perfpid ]]; then
+				wait "$perfpid" || true
+				perf_summary "$OUT/perf.$backend.$sc.data" >"$OUT/perf.$backend.$sc.txt"
+			fi
+		done
+	done
+}
+
+# server BACKEND: start gatehouse on BACKEND, fill it, warm it, load it.
+server() {
+	local backend=$1 dir=$OUT/$1 flags=()
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if [[ $backend == postgres ]]; then
+		schema=load_$(date +%s)_$$
+		psql "$PG_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+		local sep='?'
+		[[ $PG_URL == *\?* ]] && sep='&'
+		flags=(--store "$PG_URL${sep}search_path=$schema")
+	fi
+	# As the README starts it (`gatehouse serve`), on a port of its own,
+	# without RTMP ingest; the log at its default level goes to a file.
+	GODEBUG=gctrace=1 "$bin" serve --addr "127.0.0.1:$PORT" --rtmp-addr off --data-dir "$dir/data" "${flags[@]}" \
+		>"$dir/stdout.log" 2>"$dir/server.log" &
+	pid=$!
+	wait_port "$PORT"
+	echo "rss_kb_empty $(rss_kb)" >"$dir/memory.txt"
+	log "$backend: populating $USERS users"
+	local start=$SECONDS
+	"$loadgen" populate -endpoint "http://127.0.0.1:$PORT" -state "$dir/state.json" \
+		-users "$USERS" -managed "$MANAGED" -channels "$CHANNELS" 2>"$dir/populate.log"
+	echo "populate_seconds $((SECONDS - start))" >>"$dir/memory.txt"
+	log "$backend: touching every principal"
+	"$loadgen" warm -state "$dir/state.json"
+	sleep 2
+	{
+		echo "rss_kb_populated $(rss_kb)"
+		echo "live_heap_populated $(live_heap "$dir/server.log")"
+	} >>"$dir/memory.txt"
+	load "$backend" "http://127.0.0.1:$PORT" "$dir/state.json" $SCENARIOS
+	if [[ $backend == sqlite && $GROW -gt 0 ]]; then
+		log "$backend: memory per principal: $GROW more users"
+		"$loadgen" warm -state "$dir/state.json"
+		sleep 2
+		{
+			echo "rss_kb_after_load $(rss_kb)"
+			echo "live_heap_after_load $(live_heap "$dir/server.log")"
+		} >>"$dir/memory.txt"
+		"$loadgen" grow -state "$dir/state.json" -users "$GROW" 2>>"$dir/populate.log"
+		"$loadgen" warm -state "$dir/state.json"
+		sleep 2
+		{
+			echo "rss_kb_grown_by_$GROW $(rss_kb)"
+			echo "live_heap_grown_by_$GROW $(live_heap "$dir/server.log")"
+		} >>"$dir/memory.txt"
+	fi
+	kill "$pid"
+	wait "$pid" || true
+	pid=
+	if [[ -n $schema ]]; then
+		psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+		schema=
+	fi
+	log "$backend memory:"
+	cat "$dir/memory.txt" >&2
+}
+
+ceiling() {
+	# The ceiling replays the same GetCallerIdentity requests (the handler
+	# reads and ignores them) with the same Lua script, and plain GETs.
+	local state=$OUT/ceiling-state.json
+	[[ -f $OUT/sqlite/state.json ]] && state=$OUT/sqlite/state.json
+	"$OUT/ceiling" -addr "127.0.0.1:$CEILING_PORT" &
+	pid=$!
+	wait_port "$CEILING_PORT"
+	for run in $(seq "$RUNS"); do
+		{
+			echo "# load average before: $(cat /proc/loadavg)"
+			wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$CEILING_PORT/"
+		} >"$OUT/ceiling.plain.$run.txt"
+		grep -E 'Requests/sec' "$OUT/ceiling.plain.$run.txt" >&2
+	done
+	if [[ -f $state ]]; then
+		for run in $(seq "$RUNS"); do
+			# sign checks requests against the real server; the file is
+			# replayed against the ceiling.
+			"$loadgen" sign -state "$state" -scenario sts-caller -check 0 -o "$OUT/ceiling.bin" >/dev/null
+			{
+				echo "# load average before: $(cat /proc/loadavg)"
+				wrk -t2 -c64 -d"$DURATION" --latency -s "$here/replay.lua" "http://127.0.0.1:$CEILING_PORT" -- "$OUT/ceiling.bin"
+			} >"$OUT/ceiling.replay.$run.txt"
+			grep -E 'Requests/sec' "$OUT/ceiling.replay.$run.txt" >&2
+		done
+	fi
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
+
+for b in $BACKENDS; do
+	case $b in
+	sqlite | postgres) server "$b" ;;
+	ceiling) ;; # last, once a state file exists to sign its requests
+	*) log "unknown backend $b"; exit 2 ;;
+	esac
+done
+if [[ " $BACKENDS " == *" ceiling "* ]]; then
+	if [[ ! -f $OUT/sqlite/state.json && ! -f $OUT/postgres/state.json ]]; then
+		log "ceiling: no state file; replaying plain GETs only"
+	fi
+	[[ -f $OUT/sqlite/state.json ]] || { [[ -f $OUT/postgres/state.json ]] && cp "$OUT/postgres/state.json" "$OUT/ceiling-state.json"; }
+	log "ceiling"
+	ceiling
+fi
+
+echo "uptime: $(uptime)"
+echo
+"$loadgen" table "$OUT"
+echo
+for b in sqlite postgres; do
+	[[ -f $OUT/$b/memory.txt ]] && { echo "$b:"; sed 's/^/  /' "$OUT/$b/memory.txt"; }
+done
+for f in "$OUT"/perf.*.txt; do
+	[[ -f $f ]] && { echo; echo "$(basename "$f" .txt):"; cat "$f"; }
+done
+echo "raw outputs: $OUT"
