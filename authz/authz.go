@@ -177,8 +177,19 @@ func (a *Authorizer) Require(ctx context.Context, c *Caller, chk Check, code str
 // DeniedMessage is AWS's text for a denied request, naming the policy
 // type that lacked an Allow or held the Deny.
 func DeniedMessage(c *Caller, action, resource string, d *policy.Decision) string {
-	who := "User"
-	msg := fmt.Sprintf("%s: %s is not authorized to perform: %s on resource: %s", who, c.Principal.ARN, action, resource)
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, resource)
+	if r := DenialReason(action, d); r != "" {
+		msg += " " + r
+	}
+	return msg
+}
+
+// DenialReason is the reason clause of AWS's denial text: "because no
+// identity-based policy allows the ivs:GetChannel action", "with an
+// explicit deny in a permissions boundary", and so on for the session
+// policies and resource-based policies; "" for an Allow, or a denial
+// whose reason is not known.
+func DenialReason(action string, d *policy.Decision) string {
 	switch d.Outcome {
 	case policy.ExplicitDeny:
 		if st := d.Statements(); len(st) > 0 {
@@ -187,14 +198,14 @@ func DeniedMessage(c *Caller, action, resource string, d *policy.Decision) strin
 			if strings.HasPrefix(src, "identity") {
 				article = "an "
 			}
-			msg += " with an explicit deny in " + article + src
+			return "with an explicit deny in " + article + src
 		}
 	case policy.ImplicitDeny:
 		if d.Missing != 0 {
-			msg += " because no " + d.Missing.String() + " allows the " + action + " action"
+			return "because no " + d.Missing.String() + " allows the " + action + " action"
 		}
 	}
-	return msg
+	return ""
 }
 
 // principalKey identifies the policy set of a caller.

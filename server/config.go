@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Config is everything `gatehouse serve` is configured with.
@@ -53,6 +54,14 @@ type Config struct {
 	// RTMPAddr, left out when it is the scheme's default (1935 for
 	// rtmp://, 443 for rtmps://).
 	IngestEndpoint string
+	// AuditLog, when set, is a file (or "-" for standard output) that also
+	// receives every audit event as one JSON line.
+	AuditLog string
+	// AuditRetention is how long audit events are kept in the store (0:
+	// 90 days, the window of CloudTrail's LookupEvents).
+	AuditRetention time.Duration
+	// AuditDisabled turns the audit trail off (for benchmarks).
+	AuditDisabled bool
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -76,6 +85,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--public-url %q is not an http(s)://host[:port] URL", c.PublicURL))
 		}
+	}
+	if c.AuditRetention < 0 {
+		errs = append(errs, fmt.Errorf("--audit-retention %v is negative", c.AuditRetention))
 	}
 	if c.Region == "" {
 		errs = append(errs, errors.New("--region is empty"))

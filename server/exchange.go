@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/authz"
@@ -56,12 +58,6 @@ func withExchange(ctx context.Context, ex *exchange) context.Context {
 	return context.WithValue(ctx, exchangeKey{}, ex)
 }
 
-// exchangeFrom returns the exchange of the request ctx belongs to, or nil.
-func exchangeFrom(ctx context.Context) *exchange {
-	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
-	return ex
-}
-
 // fail records err as the exchange's answer.
 func (ex *exchange) fail(err error) *awserr.Error {
 	e := awserr.As(err)
@@ -81,24 +77,57 @@ func (ex *exchange) Action() string {
 	return ex.Service + ":" + ex.Operation
 }
 
-// statusWriter records the status code a handler sends.
+// statusWriter records the status code a handler sends. When buffered,
+// it also keeps the response until send: the server makes the request's
+// audit event durable before the client may see the answer.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	buffered bool
+	buf      bytes.Buffer
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if !w.buffered {
+			w.ResponseWriter.WriteHeader(code)
+		}
 	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.buffered {
+		return w.buf.Write(b)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// reset drops a buffered response that has not been sent, to send another.
+func (w *statusWriter) reset() {
+	w.status = 0
+	w.buf.Reset()
+	h := w.Header()
+	for k := range h {
+		delete(h, k)
+	}
+}
+
+// send sends a buffered response.
+func (w *statusWriter) send() {
+	if !w.buffered {
+		return
+	}
+	w.buffered = false
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(w.buf.Len()))
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(w.buf.Bytes())
 }
 
 // finish reports a completed exchange: one log line, with the cause of an

@@ -5,9 +5,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/audit"
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/iam"
@@ -65,6 +64,12 @@ type Server struct {
 	rtmpAddr net.Addr
 	mu       sync.Mutex
 	rtmpLn   net.Listener
+
+	// audit records the audit trail (nil when it is off) in auditStore,
+	// and auditLog is the --audit-log file.
+	audit      *audit.Recorder
+	auditStore store.Store
+	auditLog   *os.File
 }
 
 // New opens the store, loads or creates the master key, creates the first
@@ -119,6 +124,10 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	s.initSTS(box)
 	s.initIVS(box)
 	s.initIngest()
+	if err := s.openAudit(ctx, stdout); err != nil {
+		s.Close()
+		return nil, err
+	}
 
 	key, created, err := iam.EnsureAccount(ctx, s.st, box, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, s.now())
 	if err != nil {
@@ -202,7 +211,7 @@ func (s *Server) Close() error {
 	if ln != nil {
 		ln.Close()
 	}
-	return s.raw.Close()
+	return errors.Join(s.closeAudit(), s.raw.Close())
 }
 
 // Run serves HTTP (HTTPS with a TLS certificate) on the configured address
@@ -263,27 +272,18 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.serveHTTP)
 }
 
-// newRequestID returns a request id in AWS's UUID form.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r = clientRequest(r, s.proxies)
-	ex := &exchange{ID: newRequestID(), Start: time.Now(), R: r}
-	sw := &statusWriter{ResponseWriter: w}
+	start := time.Now()
+	ex := &exchange{ID: audit.NewRequestID(start), Start: start, R: r}
+	sw := &statusWriter{ResponseWriter: w, buffered: s.audit != nil}
 	ctx := authz.WithTrace(withExchange(r.Context(), ex), &ex.Trace)
 	defer func() {
 		if p := recover(); p != nil {
 			ex.fail(awserr.Internal(fmt.Errorf("panic: %v", p)))
 			awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.Err)
 		}
-		ex.Status = sw.status
+		s.record(ex, sw)
 		s.finish(ex)
 	}()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -310,6 +310,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSTS(ctx, sw, r, signed, body, ex)
 	case "ivs":
 		s.serveIVS(ctx, sw, r, signed, body, ex)
+	case "cloudtrail":
+		s.serveCloudTrail(ctx, sw, r, signed, body, ex)
 	default:
 		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(sigError(fmtWrongService(signed.Scope.Service))))
 	}

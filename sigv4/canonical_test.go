@@ -1,12 +1,14 @@
 package sigv4
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -187,6 +189,31 @@ func TestSigningKey(t *testing.T) {
 		mac.Write(sc.stringToSign())
 		if !hmac.Equal(sig[:], mac.Sum(nil)) {
 			t.Fatalf("HMAC differs from crypto/hmac for key %x", k)
+		}
+	}
+}
+
+// TestDeriveSigningKeyMatchesHMAC checks the stack HMAC of deriveSigningKey
+// against crypto/hmac for secrets and scope fields around the block size.
+func TestDeriveSigningKeyMatchesHMAC(t *testing.T) {
+	t.Parallel()
+	mac := func(key []byte, data string) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(data))
+		return h.Sum(nil)
+	}
+	for _, secretLen := range []int{0, 1, 40, 59, 60, 61, 64, 128, 300} {
+		for _, fieldLen := range []int{0, 9, 63, 64, 65, 200} {
+			secret := strings.Repeat("s", secretLen)
+			field := strings.Repeat("r", fieldLen)
+			scope := Scope{Date: "20150830", Region: field, Service: "svc" + field}
+			k := mac([]byte("AWS4"+secret), scope.Date)
+			k = mac(k, scope.Region)
+			k = mac(k, scope.Service)
+			k = mac(k, terminator)
+			if got := deriveSigningKey(secret, &scope); !bytes.Equal(got[:], k) {
+				t.Errorf("secret of %d, fields of %d: key %x, want %x", secretLen, fieldLen, got, k)
+			}
 		}
 	}
 }

@@ -13,8 +13,11 @@ import (
 const DefaultMaxSkew = 5 * time.Minute
 
 // DefaultKeyCacheSize is the number of derived signing keys a Verifier keeps
-// unless Options.KeyCacheSize says otherwise.
-const DefaultKeyCacheSize = 1024
+// unless Options.KeyCacheSize says otherwise: one per access key, service
+// and region in use on a day. Each takes about 250 bytes; a server whose
+// active keys outnumber its cache derives a key on most requests (see
+// BenchmarkVerifyManyKeys).
+const DefaultKeyCacheSize = 16384
 
 // Options configure a Verifier. The zero value gives AWS behaviour.
 type Options struct {
@@ -219,15 +222,52 @@ func (sc *scratch) stringToSign() []byte { return sc.sts[64:] }
 // deriveSigningKey computes
 //
 //	HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")
+//
+// on the stack: a request whose key is not cached (a busy server sees
+// more access keys than its cache holds) allocates nothing for it.
 func deriveSigningKey(secret string, scope *Scope) [32]byte {
-	mac := func(key []byte, data string) []byte {
-		h := hmac.New(sha256.New, key)
-		h.Write([]byte(data))
-		return h.Sum(nil)
+	var key [sha256.BlockSize]byte
+	if len("AWS4")+len(secret) > len(key) {
+		// HMAC hashes a key longer than the block.
+		h := sha256.New()
+		h.Write([]byte("AWS4"))
+		h.Write([]byte(secret))
+		h.Sum(key[:0])
+	} else {
+		copy(key[copy(key[:], "AWS4"):], secret)
 	}
-	k := mac([]byte("AWS4"+secret), scope.Date)
-	k = mac(k, scope.Region)
-	k = mac(k, scope.Service)
-	k = mac(k, terminator)
-	return [32]byte(k)
+	k := hmacBlock(&key, scope.Date)
+	k = hmacKey(&k, scope.Region)
+	k = hmacKey(&k, scope.Service)
+	return hmacKey(&k, terminator)
+}
+
+// hmacKey is HMAC-SHA256 keyed with a previous MAC.
+func hmacKey(k *[32]byte, data string) [32]byte {
+	var key [sha256.BlockSize]byte
+	copy(key[:], k[:])
+	return hmacBlock(&key, data)
+}
+
+// hmacBlock is HMAC-SHA256 with a key padded to the block size, in stack
+// buffers when data is short (the scope's fields are).
+func hmacBlock(key *[sha256.BlockSize]byte, data string) [32]byte {
+	const short = 64
+	if len(data) > short {
+		h := hmac.New(sha256.New, key[:])
+		h.Write([]byte(data))
+		return [32]byte(h.Sum(nil))
+	}
+	var inner [sha256.BlockSize + short]byte
+	for i, b := range key {
+		inner[i] = b ^ 0x36
+	}
+	n := sha256.BlockSize + copy(inner[sha256.BlockSize:], data)
+	sum := sha256.Sum256(inner[:n])
+	var outer [sha256.BlockSize + sha256.Size]byte
+	for i, b := range key {
+		outer[i] = b ^ 0x5c
+	}
+	copy(outer[sha256.BlockSize:], sum[:])
+	return sha256.Sum256(outer[:])
 }

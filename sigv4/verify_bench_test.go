@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -78,4 +79,50 @@ func verifyOnce(v *Verifier, r *http.Request, body []byte) error {
 		return err
 	}
 	return v.Verify(s, vecSecret, body)
+}
+
+// BenchmarkVerifyManyKeys verifies requests of many access keys in turn,
+// as a server with more active keys than its signing-key cache holds
+// does (the load benchmark's 10,000 users): most requests derive their
+// signing key.
+func BenchmarkVerifyManyKeys(b *testing.B) {
+	for _, keys := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
+			type signed struct {
+				r      *http.Request
+				body   []byte
+				secret string
+			}
+			reqs := make([]signed, keys)
+			for i := range reqs {
+				secret := fmt.Sprintf("%040d", i)
+				s := &Signer{Credentials: Credentials{AccessKeyID: fmt.Sprintf("AKIA%016d", i), SecretAccessKey: secret},
+					Region: "us-east-1", Service: "iam"}
+				req, err := http.NewRequest(http.MethodPost, "https://iam.amazonaws.com/", strings.NewReader(testBody))
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+				if err := s.Sign(req, []byte(testBody), vecTime); err != nil {
+					b.Fatal(err)
+				}
+				r, body := receive(b, transmit(b, req))
+				reqs[i] = signed{r, body, secret}
+			}
+			v := NewVerifier(fixedClock(vecTime), Options{})
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s := &reqs[i%keys]
+				i++
+				p, err := v.Parse(s.r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := v.Verify(p, s.secret, s.body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -56,6 +56,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(stdout, stderr), newAccountCmd(), newPolicyCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(stdout, stderr), newAccountCmd(), newPolicyCmd(), newVersionCmd(), newAuditCmd(), newExplainCmd())
 	return root
 }

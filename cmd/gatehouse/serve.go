@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gatehouse-iam/gatehouse/audit"
 	"github.com/gatehouse-iam/gatehouse/server"
 )
 
@@ -63,6 +64,8 @@ server gracefully.`,
 	fl.StringVar(&cfg.RTMPAddr, "rtmp-addr", "127.0.0.1:1935", `RTMP ingest listen address (RTMPS with --tls-cert); "" or off turns ingest off`)
 	fl.StringVar(&cfg.IngestEndpoint, "ingest-endpoint", "", "host[:port] encoders publish to, as IVS channels report it (default: the host of --public-url, and the port of --rtmp-addr unless it is 1935, or 443 with TLS)")
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&cfg.AuditLog, "audit-log", "", "also write every audit event as a JSON line to this file (- for standard output)")
+	fl.DurationVar(&cfg.AuditRetention, "audit-retention", audit.DefaultRetention, "how long audit events are kept in the store")
 	fl.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --addr (with --tls-key)")
 	fl.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fl.StringSliceVar(&cfg.TrustedProxies, "trusted-proxy", nil, "CIDR or address of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
