@@ -6,8 +6,9 @@
 # channels), touches every principal once, then for each scenario signs
 # fresh requests (valid five minutes) and replays them with
 # `wrk -t2 -c64 -d$DURATION --latency`, $RUNS times. The same again on
-# PostgreSQL in a fresh schema, and against a bare net/http handler (the
-# ceiling). Prints a Markdown table of the medians; the raw wrk outputs,
+# PostgreSQL in a fresh schema (holding a copy of the SQLite store, or
+# populated through the API when SQLite is not run), and against a bare
+# net/http handler (the ceiling). Prints a Markdown table of the medians; the raw wrk outputs,
 # server logs and memory figures stay in $OUT.
 #
 #   bench/load/run.sh                          # everything (about 25 minutes)
@@ -15,7 +16,7 @@
 #
 # Environment: BACKENDS ("ceiling sqlite postgres"), RUNS (3), DURATION
 # (20s), PERF (1: record the server with `perf` during the first run of
-# sts-caller and ivs-get-allow, summarized in $OUT/perf.*.txt), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
+# sts-caller and ivs-get-allow, summarized in $OUT/perf-*.txt), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
 # added to measure memory per principal), SCENARIOS (all), PG_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), GATEHOUSE_BIN
 # (default: built from this checkout), OUT (default: a new directory in
@@ -44,6 +45,7 @@ chmod 700 "$OUT" # the state file holds secret keys
 # A root key of our choosing, so that populate can sign as root.
 export GATEHOUSE_ROOT_ACCESS_KEY_ID=AKIALOADBENCHROOT001
 export GATEHOUSE_ROOT_SECRET_ACCESS_KEY=load-benchmark-root-secret-0123456789
+export PGOPTIONS='-c client_min_messages=warning' # psql: no NOTICE of DROP … CASCADE
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -79,8 +81,23 @@ wait_port() {
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 
-# live_heap prints the live heap after the server's last GC (gctrace).
-live_heap() { grep -o '[0-9]*->[0-9]*->[0-9]* MB' "$1" | tail -1 | sed 's/.*->\([0-9]*\) MB/\1 MB/'; }
+# live_heap LOG FROM: the live heap at the end of the server's GCs logged
+# (gctrace) from line FROM on: "median (min–max, count) MB".
+live_heap() {
+	tail -n +"$2" "$1" | grep -o '[0-9]*->[0-9]*->[0-9]* MB' | sed 's/.*->\([0-9]*\) MB/\1/' | sort -n |
+		awk '{v[NR] = $1} END {if (NR) printf "%d (%d-%d, %d GCs) MB\n", v[int((NR + 1) / 2)], v[1], v[NR], NR}'
+}
+
+# warm_measure LABEL: touch every principal, then note the resident size
+# and the live heap during the warm-up.
+warm_measure() {
+	local from
+	from=$(($(wc -l <"$dir/server.log") + 1))
+	"$loadgen" warm -state "$dir/state.json"
+	sleep 2
+	echo "rss_kb_$1 $(rss_kb)" >>"$dir/memory.txt"
+	echo "live_heap_$1 $(live_heap "$dir/server.log" "$from")" >>"$dir/memory.txt"
+}
 
 # The functions whose inclusive share of the server's CPU time perf_summary
 # reports: the request's stages, and the runtime's garbage collection.
@@ -134,7 +151,7 @@ load() {
 			log "$backend $sc run $run (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 			local perfpid=
 			if [[ $PERF == 1 && $run == 1 && $backend != ceiling && ($sc == sts-caller || $sc == ivs-get-allow) ]]; then
-				(sleep 2 && exec perf record -q -F 499 -g -p "$pid" -o "$OUT/perf.$backend.$sc.data" -- sleep $((${DURATION%s} - 4))) &
+				(sleep 2 && exec perf record -q -F 499 -g -p "$pid" -o "$OUT/perf-$backend-$sc.data" -- sleep $((${DURATION%s} - 4))) &
 				perfpid=$!
 			fi
 			{
@@ -144,23 +161,49 @@ load() {
 			grep -E 'Requests/sec' "$OUT/$backend.$sc.$run.txt" >&2
 			if [[ -n $perfpid ]]; then
 				wait "$perfpid" || true
-				perf_summary "$OUT/perf.$backend.$sc.data" >"$OUT/perf.$backend.$sc.txt"
+				perf_summary "$OUT/perf-$backend-$sc.data" >"$OUT/perf-$backend-$sc.txt"
 			fi
 		done
 	done
 }
 
+# pg_url_of SCHEMA: PG_URL with the schema as its search path.
+pg_url_of() {
+	local sep='?'
+	[[ $PG_URL == *\?* ]] && sep='&'
+	echo "$PG_URL${sep}search_path=$1"
+}
+
+# seed_postgres: copy the (idle) SQLite server's store into a new schema,
+# with the state and master key that go with it, for the postgres phase.
+# Populating PostgreSQL through the API takes about 16 minutes here: each
+# write waits for its own commit (BENCHMARKS.md).
+seed_postgres() {
+	schema=load_$(date +%s)_$$
+	psql "$PG_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+	log "postgres: copying the SQLite store into schema $schema"
+	"$loadgen" copy -from "$OUT/sqlite/data/gatehouse.db" -to "$(pg_url_of "$schema")" 2>>"$OUT/sqlite/populate.log"
+	mkdir -p "$OUT/postgres-seed"
+	cp "$OUT/sqlite/state.json" "$OUT/postgres-seed/state.json"
+	cp "$OUT/sqlite/data/master.key" "$OUT/postgres-seed/master.key"
+}
+
 # server BACKEND: start gatehouse on BACKEND, fill it, warm it, load it.
 server() {
-	local backend=$1 dir=$OUT/$1 flags=()
+	local backend=$1 dir=$OUT/$1 flags=() seeded=
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if [[ $backend == postgres ]]; then
-		schema=load_$(date +%s)_$$
-		psql "$PG_URL" -qc "CREATE SCHEMA $schema" >/dev/null
-		local sep='?'
-		[[ $PG_URL == *\?* ]] && sep='&'
-		flags=(--store "$PG_URL${sep}search_path=$schema")
+		if [[ -n $schema && -f $OUT/postgres-seed/state.json ]]; then
+			seeded=1
+			mkdir -m 700 "$dir/data"
+			cp "$OUT/postgres-seed/master.key" "$dir/data/master.key"
+			cp "$OUT/postgres-seed/state.json" "$dir/state.json"
+		else
+			schema=load_$(date +%s)_$$
+			psql "$PG_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+		fi
+		flags=(--store "$(pg_url_of "$schema")")
 	fi
 	# As the README starts it (`gatehouse serve`), on a port of its own,
 	# without RTMP ingest; the log at its default level goes to a file.
@@ -169,39 +212,29 @@ server() {
 	pid=$!
 	wait_port "$PORT"
 	echo "rss_kb_empty $(rss_kb)" >"$dir/memory.txt"
-	log "$backend: populating $USERS users"
-	local start=$SECONDS
-	"$loadgen" populate -endpoint "http://127.0.0.1:$PORT" -state "$dir/state.json" \
-		-users "$USERS" -managed "$MANAGED" -channels "$CHANNELS" 2>"$dir/populate.log"
-	echo "populate_seconds $((SECONDS - start))" >>"$dir/memory.txt"
+	if [[ -z $seeded ]]; then
+		log "$backend: populating $USERS users"
+		local start=$SECONDS
+		"$loadgen" populate -endpoint "http://127.0.0.1:$PORT" -state "$dir/state.json" \
+			-users "$USERS" -managed "$MANAGED" -channels "$CHANNELS" 2>"$dir/populate.log"
+		echo "populate_seconds $((SECONDS - start))" >>"$dir/memory.txt"
+	fi
 	log "$backend: touching every principal"
-	"$loadgen" warm -state "$dir/state.json"
-	sleep 2
-	{
-		echo "rss_kb_populated $(rss_kb)"
-		echo "live_heap_populated $(live_heap "$dir/server.log")"
-	} >>"$dir/memory.txt"
+	warm_measure populated
+	if [[ $backend == sqlite && " $BACKENDS " == *" postgres "* ]]; then
+		seed_postgres
+	fi
 	load "$backend" "http://127.0.0.1:$PORT" "$dir/state.json" $SCENARIOS
 	if [[ $backend == sqlite && $GROW -gt 0 ]]; then
 		log "$backend: memory per principal: $GROW more users"
-		"$loadgen" warm -state "$dir/state.json"
-		sleep 2
-		{
-			echo "rss_kb_after_load $(rss_kb)"
-			echo "live_heap_after_load $(live_heap "$dir/server.log")"
-		} >>"$dir/memory.txt"
+		warm_measure after_load
 		"$loadgen" grow -state "$dir/state.json" -users "$GROW" 2>>"$dir/populate.log"
-		"$loadgen" warm -state "$dir/state.json"
-		sleep 2
-		{
-			echo "rss_kb_grown_by_$GROW $(rss_kb)"
-			echo "live_heap_grown_by_$GROW $(live_heap "$dir/server.log")"
-		} >>"$dir/memory.txt"
+		warm_measure "grown_by_$GROW"
 	fi
 	kill "$pid"
 	wait "$pid" || true
 	pid=
-	if [[ -n $schema ]]; then
+	if [[ $backend == postgres ]]; then
 		psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
 		schema=
 	fi
@@ -264,7 +297,7 @@ echo
 for b in sqlite postgres; do
 	[[ -f $OUT/$b/memory.txt ]] && { echo "$b:"; sed 's/^/  /' "$OUT/$b/memory.txt"; }
 done
-for f in "$OUT"/perf.*.txt; do
+for f in "$OUT"/perf-*.txt; do
 	[[ -f $f ]] && { echo; echo "$(basename "$f" .txt):"; cat "$f"; }
 done
 echo "raw outputs: $OUT"

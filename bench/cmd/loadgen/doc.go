@@ -1,5 +1,5 @@
 // Command loadgen drives the load benchmark of a running Gatehouse (issue
-// 7, BENCHMARKS.md "Load"). It has five subcommands:
+// 7, BENCHMARKS.md "Load"). It has six subcommands:
 //
 //	loadgen populate -state STATE.json   fill an empty account through the API: 10,000
 //	                                     users, 100,000 policies, a key per user, channels
@@ -10,6 +10,9 @@
 //	                                     every principal's caches are filled
 //	loadgen grow -state STATE.json -users N
 //	                                     add N users of the same shape (memory per principal)
+//	loadgen copy -from DATA_DIR/gatehouse.db -to postgres://…
+//	                                     copy a stopped SQLite server's store into an
+//	                                     empty PostgreSQL one (populate is slow there)
 //	loadgen table DIR                    print the medians of the wrk outputs
 //	                                     DIR/BACKEND.SCENARIO.RUN.txt as a Markdown table
 //

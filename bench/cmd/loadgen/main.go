@@ -20,7 +20,7 @@ func main() {
 	}
 }
 
-const usage = "usage: loadgen populate|sign|warm|grow|table [flags] (-h for each)"
+const usage = "usage: loadgen populate|sign|warm|grow|copy|table [flags] (-h for each)"
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string) error {
 	out := fs.String("o", "requests.bin", "request file (sign)")
 	checkN := fs.Int("check", 200, "requests of the file to send once and check before writing it (sign)")
 	seed := fs.Uint64("seed", 1, "random seed (sign)")
+	from := fs.String("from", "", "the SQLite database file to copy (copy)")
+	to := fs.String("to", "", "the postgres:// URL of the empty store to copy into (copy)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("non2xx=%.4f\n", non2xx(reqs))
 		return nil
+	case "copy":
+		return copyStore(ctx, *from, *to)
 	case "table":
 		return table(os.Stdout, fs.Arg(0))
 	case "warm", "grow":
