@@ -35,7 +35,9 @@ type Store interface {
 	// Update increments the generation of every account it wrote.
 	// A backend may run fn more than once (store/postgres retries it after
 	// a serialization failure), so fn must have no effects besides its Tx
-	// calls, or only effects it can repeat; fn must not call the Store.
+	// calls, or only effects it can repeat. fn may call View (a cache
+	// filling itself does: authorization inside an IAM write), which sees
+	// only committed data, not fn's own writes; it must not call Update.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Generation returns the account's change counter: it grows with
 	// every committed Update that wrote to the account, and is 0 for an

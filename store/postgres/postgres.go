@@ -34,6 +34,12 @@ const channel = "gatehouse_changes"
 // use.
 type DB struct {
 	pool *pgxpool.Pool
+	// writers holds a token per running Update attempt. It has one
+	// fewer than the pool has connections, so that one is always left
+	// for Views: an Update's fn may read through a View (a cache filling
+	// itself) while its transaction holds a connection, and were every
+	// connection held by such an Update, none would come free.
+	writers chan struct{}
 
 	// closing ends when Close is called; it stops Watch.
 	closing   context.Context
@@ -66,6 +72,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// pgx's parse errors redact the password.
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	if cfg.MaxConns < 2 {
+		return nil, fmt.Errorf("postgres: open: pool_max_conns is %d, want at least 2 (one for Updates, one for the Views inside them)", cfg.MaxConns)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -79,7 +88,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, err
 	}
 	closing, markClose := context.WithCancel(context.Background())
-	return &DB{pool: pool, closing: closing, markClose: markClose}, nil
+	return &DB{pool: pool, writers: make(chan struct{}, cfg.MaxConns-1), closing: closing, markClose: markClose}, nil
 }
 
 // Close stops any Watch and closes the pool, waiting for the connections
@@ -113,7 +122,8 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 
 // Update runs fn in a SERIALIZABLE transaction and commits its writes if
 // fn returns nil and ctx has not ended. fn's error is returned as is. A
-// panic in fn rolls back and is propagated.
+// panic in fn rolls back and is propagated. fn may call View. Updates run
+// at most one fewer at a time than the pool has connections.
 //
 // If PostgreSQL aborts the transaction with a serialization failure or a
 // deadlock, whether in a Tx call, which fn then returns (wrapped or not),
@@ -139,6 +149,12 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (db *DB) updateOnce(ctx context.Context, fn func(store.Tx) error) error {
+	select {
+	case db.writers <- struct{}{}:
+		defer func() { <-db.writers }()
+	case <-ctx.Done():
+		return fmt.Errorf("postgres: update: %w", ctx.Err())
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: update: %w", err)
 	}

@@ -89,6 +89,15 @@ func openAt(t *testing.T, u string) *DB {
 	return db
 }
 
+// TestOpenRejectsOneConnectionPool: an Update holds a connection while
+// its fn may need another for a View.
+func TestOpenRejectsOneConnectionPool(t *testing.T) {
+	_, err := Open(t.Context(), "postgres://nobody@127.0.0.1:1/none?pool_max_conns=1")
+	if err == nil || !strings.Contains(err.Error(), "pool_max_conns is 1") {
+		t.Fatalf("Open with pool_max_conns=1 = %v, want an error naming pool_max_conns", err)
+	}
+}
+
 func TestConformance(t *testing.T) {
 	admin(t, baseURL(t), "SELECT 1") // one clear failure if unreachable
 	storetest.RunAll(t,

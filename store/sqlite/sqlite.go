@@ -168,8 +168,8 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 // connection: Updates run one at a time, so they are serialisable, and fn
 // runs exactly once. The writes commit if fn returns nil and ctx has not
 // ended; fn's error is returned as is. A panic in fn rolls back and is
-// propagated. fn must not call db's methods (use tx): a nested Update
-// would wait for itself.
+// propagated. fn may call View, which runs on a reader connection; it
+// must not call Update (use tx): a nested Update would wait for itself.
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlite: update: %w", err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,6 +19,7 @@ func concurrencyCases() []singleCase {
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"NoWriteSkew", testNoWriteSkew},
 		{"ViewsSeeAtomicCommits", testViewsSeeAtomicCommits},
+		{"ViewsInsideUpdates", testViewsInsideUpdates},
 	}
 }
 
@@ -228,4 +230,35 @@ func testViewsSeeAtomicCommits(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+// testViewsInsideUpdates runs many Updates at once whose fn reads through
+// a View of its own, as a cache filling itself does (authorization inside
+// an IAM write): more of them than a backend has connections, so that a
+// backend letting Updates hold every connection would never give one to
+// their Views.
+func testViewsInsideUpdates(t *testing.T, s store.Store) {
+	const workers = 32
+	ctx, cancel := context.WithTimeout(testContext(t), 30*time.Second)
+	defer cancel()
+	put(t, s, "acct", "seen", []byte("x"))
+	runConcurrently(t, workers, func(w int) error {
+		return s.Update(ctx, func(tx store.Tx) error {
+			var seen []byte
+			err := s.View(ctx, func(vtx store.Tx) error {
+				var err error
+				seen, err = vtx.Get(ctx, "acct", "seen")
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("a View inside an Update: %w", err)
+			}
+			return tx.Put(ctx, "acct", "w"+strconv.Itoa(w), seen)
+		})
+	})
+	for w := range workers {
+		if v := mustGet(t, s, "acct", "w"+strconv.Itoa(w)); string(v) != "x" {
+			t.Fatalf("worker %d wrote %q, want %q", w, v, "x")
+		}
+	}
 }
