@@ -327,10 +327,11 @@ func TestListeningFollowsTheConnection(t *testing.T) {
 	db := openAt(t, freshSchema(t))
 	defer db.Close()
 	pids := make(chan uint32, 10)
-	var block sync.Mutex
+	// gate holds Watch back from listening until the test lets it.
+	gate := make(chan struct{}, 10)
+	gate <- struct{}{}
 	db.onListen = func(pid uint32) {
-		block.Lock() // held by the test to keep Watch from listening again
-		block.Unlock()
+		<-gate
 		pids <- pid
 	}
 	ctx, cancel := context.WithCancel(t.Context())
@@ -348,13 +349,12 @@ func TestListeningFollowsTheConnection(t *testing.T) {
 		}
 	}
 	waitFor(true)
-	block.Lock()
 	var killed bool
 	if err := db.pool.QueryRow(t.Context(), `SELECT pg_terminate_backend($1)`, int32(pid)).Scan(&killed); err != nil || !killed {
 		t.Fatalf("pg_terminate_backend(%d) = %v, %v", pid, killed, err)
 	}
 	waitFor(false)
-	block.Unlock()
+	gate <- struct{}{}
 	<-pids
 	waitFor(true)
 }
