@@ -81,15 +81,16 @@ wait_port() {
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 
-# live_heap LOG FROM: the live heap at the end of the server's GCs logged
-# (gctrace) from line FROM on: "median (min–max, count) MB".
+# live_heap LOG FROM: the live heap at the end of the last of the server's
+# GCs logged (gctrace) from line FROM on, and the largest: "last (max
+# MAX, N GCs) MB". A warm-up fills the caches, so the last is the fullest.
 live_heap() {
-	tail -n +"$2" "$1" | grep -o '[0-9]*->[0-9]*->[0-9]* MB' | sed 's/.*->\([0-9]*\) MB/\1/' | sort -n |
-		awk '{v[NR] = $1} END {if (NR) printf "%d (%d-%d, %d GCs) MB\n", v[int((NR + 1) / 2)], v[1], v[NR], NR}'
+	tail -n +"$2" "$1" | grep -o '[0-9]*->[0-9]*->[0-9]* MB' | sed 's/.*->\([0-9]*\) MB/\1/' |
+		awk '{if ($1 > m) m = $1; last = $1} END {if (NR) printf "%d (max %d, %d GCs) MB\n", last, m, NR}'
 }
 
 # warm_measure LABEL: touch every principal, then note the resident size
-# and the live heap during the warm-up.
+# and the live heap at the end of the warm-up.
 warm_measure() {
 	local from
 	from=$(($(wc -l <"$dir/server.log") + 1))
@@ -123,6 +124,11 @@ perf_symbols=(
 	'github.com/gatehouse-iam/gatehouse/server.(*Server).finish'
 	'log/slog.(*Logger).logAttrs'
 	'github.com/gatehouse-iam/gatehouse/server.(*Server).record'
+	'github.com/gatehouse-iam/gatehouse/audit.(*Recorder).Record'
+	'github.com/gatehouse-iam/gatehouse/audit.(*Recorder).move'
+	'github.com/gatehouse-iam/gatehouse/seal.(*Box).Open'
+	'github.com/gatehouse-iam/gatehouse/store/sqlite.(*DB).Update'
+	'github.com/gatehouse-iam/gatehouse/store/postgres.(*DB).Update'
 	'syscall.write'
 	'syscall.read'
 	'runtime.gcBgMarkWorker'

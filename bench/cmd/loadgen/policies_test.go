@@ -14,6 +14,7 @@ const testAccount = "123456789012"
 // managed policies parse as identity policies, and that a user's inline
 // policies stay within IAM's 2,048-character quota.
 func TestPoliciesValid(t *testing.T) {
+	smallest, largest := int(policy.LimitUserInline), 0
 	for i := range 40 {
 		size := 0
 		for _, p := range inlinePolicies(i, testAccount) {
@@ -25,7 +26,9 @@ func TestPoliciesValid(t *testing.T) {
 		if size > int(policy.LimitUserInline) {
 			t.Errorf("user %d: inline policies of %d characters, over %d", i, size, policy.LimitUserInline)
 		}
+		smallest, largest = min(smallest, size), max(largest, size)
 	}
+	t.Logf("a user's inline policies: %d to %d characters", smallest, largest)
 	for j := range 3 {
 		if _, err := policy.ParseString(managedPolicy(j, testAccount), policy.KindIdentity); err != nil {
 			t.Errorf("managed policy %d: %v", j, err)
