@@ -94,6 +94,8 @@ type Authorizer struct {
 	gens map[string]uint64        // account → in-memory generation
 	sets map[string]*cachedSet    // principal key → compiled set
 	docs map[string]*cachedPolicy // policy document → compiled policy
+
+	stats CacheStats // of sets
 }
 
 type cachedSet struct {
@@ -240,8 +242,10 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	e := a.sets[key]
 	a.mu.RUnlock()
 	if e != nil && e.gen == gen && cacheable(c) {
+		a.stats.Hit()
 		return e.set, nil
 	}
+	a.stats.Miss()
 	pols, err := a.load(ctx, c)
 	if err != nil {
 		return nil, err

@@ -41,6 +41,9 @@ type authenticator struct {
 	cache  map[string]*keyEntry
 	used   map[string]time.Time     // last recorded use per key
 	opened map[string]*sessionEntry // opened session tokens
+
+	// keyStats and sessionStats count the lookups of cache and opened.
+	keyStats, sessionStats authz.CacheStats
 }
 
 // sessionEntry is an opened session token with the caller parts built
@@ -115,11 +118,13 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 	e := a.cache[id]
 	a.mu.Unlock()
 	if e != nil && e.gen == gen {
+		a.keyStats.Hit()
 		if e.key.Status != store.StatusActive {
 			return nil, invalidToken()
 		}
 		return e, nil
 	}
+	a.keyStats.Miss()
 	e = &keyEntry{gen: gen}
 	err := a.st.View(ctx, func(tx store.Tx) error {
 		if err := store.GetJSON(ctx, tx, store.Global, store.AccessKeyKey(id), &e.key); err != nil {
@@ -244,8 +249,10 @@ func (a *authenticator) openSession(ctx context.Context, token string) (*session
 	e := a.opened[token]
 	a.mu.Unlock()
 	if e != nil {
+		a.sessionStats.Hit()
 		return e, nil
 	}
+	a.sessionStats.Miss()
 	cl, err := a.sessions.Open(ctx, token)
 	if errors.Is(err, sts.ErrInvalidToken) {
 		return nil, invalidToken()
