@@ -54,6 +54,11 @@ type Config struct {
 	// RTMPAddr, left out when it is the scheme's default (1935 for
 	// rtmp://, 443 for rtmps://).
 	IngestEndpoint string
+	// MetricsAllow are the CIDRs (or single addresses) of the clients
+	// that may read /metrics: nil allows loopback (127.0.0.0/8 and ::1),
+	// and ["off"] turns metrics off (nothing is counted). The client's
+	// address is the one trusted proxies report.
+	MetricsAllow []string
 	// AuditLog, when set, is a file (or "-" for standard output) that also
 	// receives every audit event as one JSON line.
 	AuditLog string
@@ -101,6 +106,9 @@ func (c *Config) Validate() error {
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}
+	if _, _, err := parseMetricsAllow(c.MetricsAllow); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -117,10 +125,15 @@ func (c *Config) storageErrors() []error {
 	return errs
 }
 
-// parseTrustedProxies parses --trusted-proxy values: CIDRs, or single
-// addresses that stand for themselves. IPv4-mapped IPv6 forms are
-// unmapped, so that they match IPv4 peers.
+// parseTrustedProxies parses --trusted-proxy values.
 func parseTrustedProxies(vals []string) ([]netip.Prefix, error) {
+	return parsePrefixes("--trusted-proxy", vals)
+}
+
+// parsePrefixes parses the values of the address-list flag named flag:
+// CIDRs, or single addresses that stand for themselves. IPv4-mapped IPv6
+// forms are unmapped, so that they match IPv4 peers.
+func parsePrefixes(flag string, vals []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, v := range vals {
 		v = strings.TrimSpace(v)
@@ -130,7 +143,7 @@ func parseTrustedProxies(vals []string) ([]netip.Prefix, error) {
 		if !strings.Contains(v, "/") {
 			a, err := netip.ParseAddr(v)
 			if err != nil || a.Zone() != "" {
-				return nil, fmt.Errorf("--trusted-proxy %q is neither a CIDR nor an IP address", v)
+				return nil, fmt.Errorf("%s %q is neither a CIDR nor an IP address", flag, v)
 			}
 			a = a.Unmap()
 			out = append(out, netip.PrefixFrom(a, a.BitLen()))
@@ -138,12 +151,12 @@ func parseTrustedProxies(vals []string) ([]netip.Prefix, error) {
 		}
 		p, err := netip.ParsePrefix(v)
 		if err != nil {
-			return nil, fmt.Errorf("--trusted-proxy %q is not a CIDR: %w", v, err)
+			return nil, fmt.Errorf("%s %q is not a CIDR: %w", flag, v, err)
 		}
 		if a := p.Addr(); a.Is4In6() {
 			bits := p.Bits() - 96
 			if bits < 0 {
-				return nil, fmt.Errorf("--trusted-proxy %q: an IPv4-mapped prefix needs at least 96 bits", v)
+				return nil, fmt.Errorf("%s %q: an IPv4-mapped prefix needs at least 96 bits", flag, v)
 			}
 			p = netip.PrefixFrom(a.Unmap(), bits)
 		}

@@ -133,6 +133,7 @@ func (w *statusWriter) send() {
 // finish reports a completed exchange: one log line, with the cause of an
 // internal failure (never a secret: parameters are not logged).
 func (s *Server) finish(ex *exchange) {
+	s.metrics.observe(ex)
 	principal := ""
 	if ex.Caller != nil {
 		principal = ex.Caller.Principal.ARN

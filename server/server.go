@@ -65,6 +65,9 @@ type Server struct {
 	mu       sync.Mutex
 	rtmpLn   net.Listener
 
+	// metrics are the Prometheus metrics; nil when they are off.
+	metrics *metrics
+
 	// audit records the audit trail (nil when it is off) in auditStore,
 	// and auditLog is the --audit-log file.
 	audit      *audit.Recorder
@@ -113,8 +116,10 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	if rtmpLn != nil {
 		s.rtmpAddr = rtmpLn.Addr()
 	}
-	s.az = authz.New(raw)
-	s.st = store.WithCommitHook(raw, func(accounts []string) {
+	s.metrics = newMetrics(cfg)
+	st := s.metrics.instrumentStore(raw, storeBackend(cfg))
+	s.az = authz.New(st)
+	s.st = store.WithCommitHook(st, func(accounts []string) {
 		s.gen.Add(1)
 		s.az.Changed(accounts)
 	})
@@ -124,6 +129,7 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	s.initSTS(box)
 	s.initIVS(box)
 	s.initIngest()
+	s.metrics.watch(s)
 	if err := s.openAudit(ctx, stdout); err != nil {
 		s.Close()
 		return nil, err
@@ -274,6 +280,9 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r = clientRequest(r, s.proxies)
+	if s.serveOps(w, r) {
+		return
+	}
 	start := time.Now()
 	ex := &exchange{ID: audit.NewRequestID(start), Start: start, R: r}
 	sw := &statusWriter{ResponseWriter: w, buffered: s.audit != nil}
