@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -20,7 +19,7 @@ import (
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	cfg := server.Config{}
-	var logLevel string
+	var logLevel, logFormat string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the IAM, STS and IVS APIs on one HTTP endpoint, and RTMP ingest",
@@ -32,7 +31,9 @@ key may be given with GATEHOUSE_ROOT_ACCESS_KEY_ID and
 GATEHOUSE_ROOT_SECRET_ACCESS_KEY, and the master key that encrypts secrets at
 rest with GATEHOUSE_MASTER_KEY (otherwise DATA_DIR/master.key, created on first
 start). --trusted-proxy takes a comma-separated list from
-GATEHOUSE_TRUSTED_PROXY. Encoders publish to IVS channels over RTMP on
+GATEHOUSE_TRUSTED_PROXY, and --metrics-allow from GATEHOUSE_METRICS_ALLOW.
+GET /healthz and /readyz (the store answers) are open to all; GET /metrics
+(Prometheus) only to --metrics-allow. Encoders publish to IVS channels over RTMP on
 --rtmp-addr (RTMPS with --tls-cert) at rtmp://INGEST_ENDPOINT/app/STREAM_KEY,
 INGEST_ENDPOINT being the channel's ingestEndpoint. SIGINT or SIGTERM stops the
 server gracefully.`,
@@ -41,11 +42,11 @@ server gracefully.`,
 			if err := bindEnv(cmd.Flags()); err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("--log-level: %w", err)}
+			logger, err := newLogger(stderr, logFormat, logLevel)
+			if err != nil {
+				return &exitError{code: 2, err: err}
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			cfg.Logger = logger
 			cfg.RootAccessKeyID = os.Getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
 			cfg.RootSecretAccessKey = os.Getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")
 			cfg.MasterKey = os.Getenv("GATEHOUSE_MASTER_KEY")
@@ -64,6 +65,8 @@ server gracefully.`,
 	fl.StringVar(&cfg.RTMPAddr, "rtmp-addr", "127.0.0.1:1935", `RTMP ingest listen address (RTMPS with --tls-cert); "" or off turns ingest off`)
 	fl.StringVar(&cfg.IngestEndpoint, "ingest-endpoint", "", "host[:port] encoders publish to, as IVS channels report it (default: the host of --public-url, and the port of --rtmp-addr unless it is 1935, or 443 with TLS)")
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&logFormat, "log-format", "text", "text or json (one JSON object a line)")
+	fl.StringSliceVar(&cfg.MetricsAllow, "metrics-allow", []string{"127.0.0.0/8", "::1"}, "CIDRs or addresses of the clients that may read GET /metrics (repeatable); off turns metrics off")
 	fl.StringVar(&cfg.AuditLog, "audit-log", "", "also write every audit event as a JSON line to this file (- for standard output)")
 	fl.DurationVar(&cfg.AuditRetention, "audit-retention", audit.DefaultRetention, "how long audit events are kept in the store")
 	fl.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --addr (with --tls-key)")
