@@ -96,6 +96,8 @@ type Authorizer struct {
 	docs map[string]*cachedPolicy // policy document → compiled policy
 
 	stats CacheStats // of sets
+	// trust, when set, says whether the cached sets may be used now.
+	trust func() bool
 }
 
 type cachedSet struct {
@@ -124,6 +126,22 @@ func New(st store.Store) *Authorizer {
 // the cached sets of the accounts it wrote. Services must write through it.
 func (a *Authorizer) WrapStore(st store.Store) store.Store {
 	return store.WithCommitHook(st, a.Changed)
+}
+
+// TrustCacheWhile makes the Authorizer use its cached sets only while ok
+// returns true: with a store shared by several processes, while changes
+// made elsewhere may go unreported (see store.ListenReporter). Call it
+// before the Authorizer is used.
+func (a *Authorizer) TrustCacheWhile(ok func() bool) { a.trust = ok }
+
+// trusted reports whether cached sets may be used.
+func (a *Authorizer) trusted() bool { return a.trust == nil || a.trust() }
+
+// ChangedAll invalidates every cached policy set.
+func (a *Authorizer) ChangedAll() {
+	a.mu.Lock()
+	clear(a.sets)
+	a.mu.Unlock()
 }
 
 // Changed invalidates the cached policy sets of the accounts.
@@ -241,7 +259,7 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	gen := a.gens[acct]
 	e := a.sets[key]
 	a.mu.RUnlock()
-	if e != nil && e.gen == gen && cacheable(c) {
+	if e != nil && e.gen == gen && cacheable(c) && a.trusted() {
 		a.stats.Hit()
 		return e.set, nil
 	}

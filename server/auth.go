@@ -31,6 +31,9 @@ type authenticator struct {
 	verifier *sigv4.Verifier
 	now      func() time.Time
 	gen      *atomic.Uint64 // bumped on every committed write
+	// trusted says whether cached keys may be used now (see
+	// Server.watchStore).
+	trusted func() bool
 
 	// sessions opens session tokens, and sessionNow is the clock their
 	// expiry is checked with; both are set by initSTS.
@@ -72,7 +75,7 @@ const (
 
 func newAuthenticator(st store.Store, box *seal.Box, now func() time.Time, gen *atomic.Uint64) *authenticator {
 	return &authenticator{
-		st: st, box: box, now: now, gen: gen,
+		st: st, box: box, now: now, gen: gen, trusted: func() bool { return true },
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
 		cache:    map[string]*keyEntry{}, used: map[string]time.Time{}, opened: map[string]*sessionEntry{},
 	}
@@ -117,7 +120,7 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 	a.mu.Lock()
 	e := a.cache[id]
 	a.mu.Unlock()
-	if e != nil && e.gen == gen {
+	if e != nil && e.gen == gen && a.trusted() {
 		a.keyStats.Hit()
 		if e.key.Status != store.StatusActive {
 			return nil, invalidToken()

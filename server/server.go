@@ -65,6 +65,11 @@ type Server struct {
 	mu       sync.Mutex
 	rtmpLn   net.Listener
 
+	// stopWatch ends the watch of the shared store and watchDone closes
+	// when it has ended; nil without one (watch.go).
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
+
 	// metrics are the Prometheus metrics; nil when they are off.
 	metrics *metrics
 
@@ -124,6 +129,7 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 		s.az.Changed(accounts)
 	})
 	s.auth = newAuthenticator(s.st, box, s.now, &s.gen)
+	s.watchStore()
 	s.iam = iam.New(s.st, s.az, box, s.now, log)
 	s.iamOp = iamOperations(s.iam)
 	s.initSTS(box)
@@ -217,6 +223,7 @@ func (s *Server) Close() error {
 	if ln != nil {
 		ln.Close()
 	}
+	s.stopWatching()
 	return errors.Join(s.closeAudit(), s.raw.Close())
 }
 

@@ -108,7 +108,7 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: view: %w", err)
 	}
-	pgTx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	pgTx, err := db.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("postgres: view: begin: %w", err)
 	}
@@ -158,7 +158,7 @@ func (db *DB) updateOnce(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: update: %w", err)
 	}
-	pgTx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	pgTx, err := db.begin(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return fmt.Errorf("postgres: update: begin: %w", err)
 	}
@@ -215,6 +215,21 @@ func rollback(ctx context.Context, pgTx pgx.Tx) {
 // retryable reports whether err, anywhere in its chain, is a
 // serialization failure or a deadlock, after which the transaction may
 // succeed if run again.
+// begin starts a transaction. A failure to begin leaves nothing done, so
+// it is tried again: a connection of the pool that the database closed
+// (a restarted server, a terminated backend) fails once and is dropped,
+// and the next attempt gets another; when all of them were closed, the
+// last attempt opens a new one.
+func (db *DB) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
+	attempts := int(db.pool.Config().MaxConns) + 1
+	for attempt := 1; ; attempt++ {
+		t, err := db.pool.BeginTx(ctx, opts)
+		if err == nil || attempt >= attempts || ctx.Err() != nil {
+			return t, err
+		}
+	}
+}
+
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
