@@ -22,9 +22,9 @@ import (
 // checks) reaches; an invalid policy must be refused as
 // MalformedPolicyDocument.
 func TestSimulatorAgreesWithConformance(t *testing.T) {
-	f, err := os.Open("../../shared/conformance/cases.jsonl")
+	f, err := os.Open("../policy/testdata/conformance.jsonl")
 	if err != nil {
-		t.Fatalf("the shared conformance corpus: %v", err)
+		t.Fatalf("the conformance corpus (a copy of ../shared/conformance/cases.jsonl): %v", err)
 	}
 	defer f.Close()
 	cases, err := conformance.Load(f)
