@@ -222,7 +222,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, c *authz.Caller, in *Dele
 		if err := tx.Delete(ctx, store.Global, store.AccessKeyKey(ak.ID)); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, store.Global, store.KeyUsageKey(ak.ID)); err != nil && !isNotFound(err) {
+		if err := tx.Delete(ctx, store.UsagePartition, store.KeyUsageKey(ak.ID)); err != nil && !isNotFound(err) {
 			return err
 		}
 		return tx.Delete(ctx, acct, store.UserKeyKey(owner, ak.ID))
@@ -279,7 +279,7 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, c *authz.Caller, in 
 		}
 		out = &GetAccessKeyLastUsedOutput{UserName: ak.UserName, AccessKeyLastUsed: AccessKeyLastUsed{ServiceName: "N/A", Region: "N/A"}}
 		var use store.KeyUsage
-		if err := store.GetJSON(ctx, tx, store.Global, store.KeyUsageKey(ak.ID), &use); err == nil {
+		if err := store.GetJSON(ctx, tx, store.UsagePartition, store.KeyUsageKey(ak.ID), &use); err == nil {
 			at := use.At
 			out.AccessKeyLastUsed = AccessKeyLastUsed{LastUsedDate: &at, ServiceName: use.Service, Region: use.Region}
 		} else if !errors.Is(err, store.ErrNotFound) {

@@ -31,6 +31,10 @@ type authenticator struct {
 	verifier *sigv4.Verifier
 	now      func() time.Time
 	gen      *atomic.Uint64 // bumped on every committed write
+	// usage is where key usage is recorded, and usageWrites bounds the
+	// writes in flight.
+	usage       store.Store
+	usageWrites chan struct{}
 	// trusted says whether cached keys may be used now (see
 	// Server.watchStore).
 	trusted func() bool
@@ -73,9 +77,12 @@ const (
 	maxCachedSessions = 10_000
 )
 
-func newAuthenticator(st store.Store, box *seal.Box, now func() time.Time, gen *atomic.Uint64) *authenticator {
+// newAuthenticator returns an authenticator reading keys from st and
+// recording their use in usage (a store whose writes invalidate no cache).
+func newAuthenticator(st, usage store.Store, box *seal.Box, now func() time.Time, gen *atomic.Uint64) *authenticator {
 	return &authenticator{
-		st: st, box: box, now: now, gen: gen, trusted: func() bool { return true },
+		st: st, usage: usage, usageWrites: make(chan struct{}, maxUsageWrites),
+		box: box, now: now, gen: gen, trusted: func() bool { return true },
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
 		cache:    map[string]*keyEntry{}, used: map[string]time.Time{}, opened: map[string]*sessionEntry{},
 	}
@@ -175,7 +182,11 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 const usageInterval = time.Minute
 
 // recordUse notes the key's last use for GetAccessKeyLastUsed, at most
-// once per usageInterval per key so that requests do not all write.
+// once per usageInterval per key so that requests do not all write. The
+// write happens after the request, on a goroutine of its own (at most
+// maxUsageWrites at once; a use that finds them all busy goes unrecorded
+// until the next interval), through the store without the commit hook:
+// no cache depends on usage records.
 func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Scope) {
 	now := a.now()
 	a.mu.Lock()
@@ -185,16 +196,32 @@ func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Sc
 		return
 	}
 	a.used[id] = now
+	if len(a.used) >= maxCachedKeys {
+		clear(a.used)
+	}
 	a.mu.Unlock()
+	select {
+	case a.usageWrites <- struct{}{}:
+	default:
+		return
+	}
 	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
-	// A failure to record usage must not fail the request.
-	_ = a.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
-			return err
-		}
-		return store.PutJSON(ctx, tx, store.Global, store.KeyUsageKey(id), &use)
-	})
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	go func() {
+		defer func() { <-a.usageWrites }()
+		defer cancel()
+		// A failure to record usage must not fail anything.
+		_ = a.usage.Update(ctx, func(tx store.Tx) error {
+			if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
+				return err
+			}
+			return store.PutJSON(ctx, tx, store.UsagePartition, store.KeyUsageKey(id), &use)
+		})
+	}()
 }
+
+// maxUsageWrites bounds the usage writes in flight.
+const maxUsageWrites = 4
 
 // expiredToken is AWS's answer for a session past its expiry.
 func expiredToken() *awserr.Error {

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,10 +40,12 @@ const maxBodyBytes = 1 << 20
 // Server is a configured Gatehouse. Create it with New, serve it with Run
 // or use its Handler, and Close it.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	st    store.Store
-	raw   store.Store
+	cfg Config
+	log *slog.Logger
+	st  store.Store
+	raw store.Store
+	// azRaw is the authorizer's own handle on the store.
+	azRaw store.Store
 	auth  *authenticator
 	az    *authz.Authorizer
 	iam   *iam.Service
@@ -123,12 +126,25 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	}
 	s.metrics = newMetrics(cfg)
 	st := s.metrics.instrumentStore(raw, storeBackend(cfg))
-	s.az = authz.New(st)
+	// The authorizer reads policies through a handle of its own: the
+	// services authorize inside their transactions, and reads sharing
+	// their connection pool could wait for one of the connections those
+	// very transactions hold.
+	azRaw, err := openStore(ctx, cfg)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store for authorization: %w", err)
+	}
+	s.azRaw = azRaw
+	s.az = authz.New(s.metrics.instrumentStore(azRaw, storeBackend(cfg)))
 	s.st = store.WithCommitHook(st, func(accounts []string) {
+		if !slices.ContainsFunc(accounts, func(a string) bool { return !sidePartition(a) }) {
+			return
+		}
 		s.gen.Add(1)
 		s.az.Changed(accounts)
 	})
-	s.auth = newAuthenticator(s.st, box, s.now, &s.gen)
+	s.auth = newAuthenticator(s.st, st, box, s.now, &s.gen)
 	s.watchStore()
 	s.iam = iam.New(s.st, s.az, box, s.now, log)
 	s.iamOp = iamOperations(s.iam)
@@ -224,7 +240,11 @@ func (s *Server) Close() error {
 		ln.Close()
 	}
 	s.stopWatching()
-	return errors.Join(s.closeAudit(), s.raw.Close())
+	var azErr error
+	if s.azRaw != nil {
+		azErr = s.azRaw.Close()
+	}
+	return errors.Join(s.closeAudit(), azErr, s.raw.Close())
 }
 
 // Run serves HTTP (HTTPS with a TLS certificate) on the configured address

@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"github.com/gatehouse-iam/gatehouse/audit"
 
 	"github.com/gatehouse-iam/gatehouse/store"
 )
@@ -31,6 +34,9 @@ func (s *Server) watchStore() {
 		defer close(s.watchDone)
 		for {
 			err := w.Watch(ctx, func(account string) {
+				if sidePartition(account) {
+					return
+				}
 				s.gen.Add(1)
 				s.az.Changed([]string{account})
 			})
@@ -56,6 +62,13 @@ func (s *Server) watchStore() {
 
 // watchRetry is how long watchStore waits before watching again.
 const watchRetry = time.Second
+
+// sidePartition reports whether a store partition holds records no cache
+// depends on — key usage, audit events — so that their writes, frequent,
+// invalidate nothing.
+func sidePartition(account string) bool {
+	return account == store.UsagePartition || strings.HasPrefix(account, audit.Partition(""))
+}
 
 // stopWatching ends watchStore's goroutine and waits for it.
 func (s *Server) stopWatching() {

@@ -83,7 +83,13 @@ func UserKeyKey(userID, keyID string) string { return UserKeysPrefix(userID) + k
 // AccessKeyKey is the Global index of every long-term access key.
 func AccessKeyKey(id string) string { return "accesskey/" + id }
 
-// KeyUsageKey records the last use of an access key (Global).
+// UsagePartition holds the records of when access keys were last used.
+// They are written often, by requests, and no cache depends on them: a
+// partition of their own keeps their writes from invalidating what the
+// caches hold of the Global partition and the accounts.
+const UsagePartition = "usage"
+
+// KeyUsageKey records the last use of an access key (UsagePartition).
 func KeyUsageKey(id string) string { return "keyusage/" + id }
 
 // AccountKey is the Global record of an account.
