@@ -31,6 +31,10 @@ type DB struct {
 	// reader is the pool of query-only connections that Views and
 	// Generation use.
 	reader *sql.DB
+	// readGet and writeGet are Tx.Get's statement prepared on each pool:
+	// database/sql keeps it prepared on every connection that ran it, so
+	// a Get does not compile its SQL again.
+	readGet, writeGet *sql.Stmt
 
 	closeOnce sync.Once
 	closeErr  error
@@ -104,7 +108,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = writer.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	return &DB{writer: writer, reader: reader}, nil
+	db := &DB{writer: writer, reader: reader}
+	if db.readGet, err = reader.PrepareContext(ctx, getSQL); err == nil {
+		db.writeGet, err = writer.PrepareContext(ctx, getSQL)
+	}
+	if err != nil {
+		_ = reader.Close()
+		_ = writer.Close()
+		return nil, fmt.Errorf("sqlite: open: prepare: %w", err)
+	}
+	return db, nil
 }
 
 // openPool opens a connection pool on the file at abs with the driver
@@ -137,7 +150,7 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 // Update is running; later calls return the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.closeErr = errors.Join(db.reader.Close(), db.writer.Close())
+		db.closeErr = errors.Join(db.readGet.Close(), db.writeGet.Close(), db.reader.Close(), db.writer.Close())
 		if db.closeErr != nil {
 			db.closeErr = fmt.Errorf("sqlite: close: %w", db.closeErr)
 		}
@@ -156,7 +169,7 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: view: begin: %w", err)
 	}
-	t := &tx{sql: sqlTx}
+	t := &tx{sql: sqlTx, get: db.readGet}
 	defer func() {
 		t.done = true
 		_ = sqlTx.Rollback() // a read-only transaction has nothing to commit
@@ -178,7 +191,7 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: update: begin: %w", err)
 	}
-	t := &tx{sql: sqlTx, writable: true, written: map[string]struct{}{}}
+	t := &tx{sql: sqlTx, get: db.writeGet, writable: true, written: map[string]struct{}{}}
 	committed := false
 	defer func() {
 		t.done = true

@@ -12,7 +12,9 @@ import (
 
 // tx is a store.Tx over a database/sql transaction.
 type tx struct {
-	sql      *sql.Tx
+	sql *sql.Tx
+	// get is the DB's prepared getSQL for this transaction's pool.
+	get      *sql.Stmt
 	writable bool
 	// written holds the accounts this transaction wrote, whose
 	// generations the commit raises.
@@ -33,13 +35,16 @@ func (t *tx) usable(write bool) error {
 	return nil
 }
 
+// getSQL reads one value.
+const getSQL = `SELECT value FROM kv WHERE account = ? AND key = ?`
+
 // Get returns the value of key, or an error wrapping store.ErrNotFound.
 func (t *tx) Get(ctx context.Context, account, key string) ([]byte, error) {
 	if err := t.check(false, account, key); err != nil {
 		return nil, err
 	}
 	var v []byte
-	err := t.sql.QueryRowContext(ctx, `SELECT value FROM kv WHERE account = ? AND key = ?`, account, key).Scan(&v)
+	err := t.sql.StmtContext(ctx, t.get).QueryRowContext(ctx, account, key).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("sqlite: get %q in account %q: %w", key, account, store.ErrNotFound)
