@@ -155,6 +155,9 @@ func (s *Service) GetUser(ctx context.Context, c *authz.Caller, in *GetUserInput
 	if err != nil {
 		return nil, err
 	}
+	if err := validateName("userName", name, 128); err != nil {
+		return nil, err
+	}
 	var out *GetUserOutput
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		u, err := s.authorizedUser(ctx, tx, c, "GetUser", name, nil)
@@ -290,6 +293,9 @@ type DeleteUserInput struct {
 // memberships or MFA devices left. Errors: NoSuchEntity, DeleteConflict,
 // AccessDenied.
 func (s *Service) DeleteUser(ctx context.Context, c *authz.Caller, in *DeleteUserInput) (*Empty, error) {
+	if err := validateName("userName", in.UserName, 128); err != nil {
+		return nil, err
+	}
 	acct := c.Account()
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		u, err := s.authorizedUser(ctx, tx, c, "DeleteUser", in.UserName, nil)

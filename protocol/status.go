@@ -32,6 +32,7 @@ var statuses = map[string]int{
 	"ConflictException":                   http.StatusConflict,
 	"ServiceQuotaExceededException":       http.StatusPaymentRequired,
 	"ThrottlingException":                 http.StatusTooManyRequests,
+	"RequestEntityTooLargeException":      http.StatusRequestEntityTooLarge,
 	"InternalFailure":                     http.StatusInternalServerError,
 	"InternalServerException":             http.StatusInternalServerError,
 	"ServiceFailure":                      http.StatusInternalServerError,

@@ -71,7 +71,7 @@ type lookupEvent struct {
 // account's audit trail, for callers allowed cloudtrail:LookupEvents (the
 // root user always is).
 func (s *Server) serveCloudTrail(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, ex *exchange) {
-	caller, err := s.auth.authenticate(ctx, r, signed, body)
+	caller, err := s.authenticate(ctx, ex, r, signed, body)
 	if err != nil {
 		writeJSONError(w, ex.ID, ex.fail(err))
 		return

@@ -67,6 +67,16 @@ type Config struct {
 	AuditRetention time.Duration
 	// AuditDisabled turns the audit trail off (for benchmarks).
 	AuditDisabled bool
+	// ReadHeaderTimeout bounds the reading of a request's headers: a
+	// client slower than that is disconnected (0: 10 s).
+	ReadHeaderTimeout time.Duration
+	// RateLimit is how many API requests a second one principal may send
+	// sustained, and RateBurst how many at once above it; the requests
+	// refused before authentication are limited the same way per client
+	// address. A RateLimit of 0 turns rate limiting off. `gatehouse
+	// serve` defaults to DefaultRateLimit and DefaultRateBurst.
+	RateLimit float64
+	RateBurst int
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -93,6 +103,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditRetention < 0 {
 		errs = append(errs, fmt.Errorf("--audit-retention %v is negative", c.AuditRetention))
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 || c.ReadHeaderTimeout < 0 {
+		errs = append(errs, fmt.Errorf("--rate-limit %v, --rate-burst %d and the read-header timeout %v must not be negative", c.RateLimit, c.RateBurst, c.ReadHeaderTimeout))
 	}
 	if c.Region == "" {
 		errs = append(errs, errors.New("--region is empty"))

@@ -328,7 +328,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"bad integer", "POST", "/", "Action=ListUsers&MaxItems=lots", true, nil, 400, "ValidationError"},
 		{"out of range", "POST", "/", "Action=ListUsers&MaxItems=0", true, nil, 400, "ValidationError"},
 		{"bad marker", "POST", "/", "Action=ListUsers&Marker=%21%21", true, nil, 400, "InvalidInput"},
-		{"too large", "POST", "/", "Action=ListUsers&X=" + strings.Repeat("a", 2<<20), true, nil, 400, "InvalidRequest"},
+		{"too large", "POST", "/", "Action=ListUsers&X=" + strings.Repeat("a", 2<<20), true, nil, 413, "RequestEntityTooLargeException"},
 		{"GET with query", "GET", "/?Action=ListUsers&Version=2010-05-08", "", true, nil, 200, ""},
 		{"binary body", "POST", "/", "\x00\xff\xfe", true, nil, 400, "MissingAction"},
 	}

@@ -124,7 +124,7 @@ func (e *ivsEndpoint) route(r *http.Request) (ivsRoute, map[string]string, bool)
 
 // serveIVS serves a request signed for ivs.
 func (s *Server) serveIVS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, ex *exchange) {
-	caller, err := s.auth.authenticate(ctx, r, signed, body)
+	caller, err := s.authenticate(ctx, ex, r, signed, body)
 	if err != nil {
 		restjson.WriteError(w, ex.ID, ex.fail(err))
 		return

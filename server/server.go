@@ -73,6 +73,11 @@ type Server struct {
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
 
+	// limit is the rate limit per principal, and limitRefused the one per
+	// client address of requests refused before authentication; nil
+	// when rate limiting is off (ratelimit.go).
+	limit, limitRefused *limiter
+
 	// metrics are the Prometheus metrics; nil when they are off.
 	metrics *metrics
 
@@ -125,6 +130,8 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 		s.rtmpAddr = rtmpLn.Addr()
 	}
 	s.metrics = newMetrics(cfg)
+	s.limit = newLimiter(cfg.RateLimit, cfg.RateBurst, time.Now)
+	s.limitRefused = newLimiter(cfg.RateLimit, cfg.RateBurst, time.Now)
 	st := s.metrics.instrumentStore(raw, storeBackend(cfg))
 	// The authorizer reads policies through a handle of its own: the
 	// services authorize inside their transactions, and reads sharing
@@ -266,7 +273,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	rtmpc := s.serveIngest(ctx)
 	rtmpDone := rtmpc == nil
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	hs := s.httpServer()
 	errc := make(chan error, 1)
 	if s.tls != nil {
 		hs.TLSConfig = s.tls.Clone()
@@ -324,18 +331,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
-		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(awserr.New(awserr.InvalidRequest, "The request body is too large or unreadable.")))
+		s.writeEarlyError(sw, ex, bodyError(err))
 		return
 	}
 	signed, err := s.auth.verifier.Parse(r)
 	if err != nil {
-		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(sigError(err)))
+		s.writeEarlyError(sw, ex, sigError(err))
 		return
 	}
 	ex.Service, ex.Region, ex.AccessKeyID = signed.Scope.Service, signed.Scope.Region, signed.AccessKeyID
 	switch signed.Scope.Service {
 	case "iam":
-		caller, err := s.auth.authenticate(ctx, r, signed, body)
+		caller, err := s.authenticate(ctx, ex, r, signed, body)
 		if err != nil {
 			s.writeQueryError(sw, awsquery.IAMNamespace, ex, err)
 			return
@@ -349,6 +356,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "cloudtrail":
 		s.serveCloudTrail(ctx, sw, r, signed, body, ex)
 	default:
-		awsquery.WriteError(sw, awsquery.IAMNamespace, ex.ID, ex.fail(sigError(fmtWrongService(signed.Scope.Service))))
+		s.writeEarlyError(sw, ex, sigError(fmtWrongService(signed.Scope.Service)))
 	}
 }

@@ -64,7 +64,7 @@ func (s *Server) initSTS(box *seal.Box) {
 
 // serveSTS serves a request signed for sts.
 func (s *Server) serveSTS(ctx context.Context, w http.ResponseWriter, r *http.Request, signed *sigv4.Signed, body []byte, ex *exchange) {
-	caller, err := s.auth.authenticate(ctx, r, signed, body)
+	caller, err := s.authenticate(ctx, ex, r, signed, body)
 	if err != nil {
 		s.writeQueryError(w, awsquery.STSNamespace, ex, err)
 		return

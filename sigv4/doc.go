@@ -47,7 +47,7 @@
 // code ([Error.Code]) and whose message copies AWS's wording, for example
 //
 //	SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. ...
-//	RequestExpired: Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)
+//	SignatureDoesNotMatch: Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)
 //
 // Match them with errors.Is(err, sigv4.SignatureDoesNotMatch) or errors.As.
 // The protocol layer chooses HTTP statuses and wire shapes.

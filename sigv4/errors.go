@@ -28,10 +28,11 @@ const (
 	// the caller does, after looking up the key (see [InvalidClientTokenIDError]).
 	InvalidClientTokenID
 	// SignatureDoesNotMatch: the signature is wrong, or the request was signed
-	// for the wrong scope, or a signed part of the request is missing.
+	// for the wrong scope, or a signed part of the request is missing, or
+	// the request time is outside the clock-skew window (IAM and STS answer
+	// "Signature expired: …" with this code, HTTP 403).
 	SignatureDoesNotMatch
-	// RequestExpired: the request time is outside the clock-skew window, or a
-	// presigned request is past its expiry.
+	// RequestExpired: a presigned request is past its expiry.
 	RequestExpired
 )
 
@@ -147,18 +148,19 @@ func errScopeDate(scopeDate, amzDate string) *Error {
 			scopeDate + "' != '" + amzDate[:8] + "', from '" + amzDate + "'."}
 }
 
-// errTooOld and errTooNew copy the AWS clock-skew messages:
+// errTooOld and errTooNew copy the AWS clock-skew errors, which IAM and
+// STS send as SignatureDoesNotMatch:
 //
 //	Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)
 //	Signature not yet current: 20150830T130000Z is still later than 20150830T125600Z (20150830T125100Z + 5 min.)
 func errTooOld(t, now time.Time, skew time.Duration) *Error {
-	return &Error{Kind: RequestExpired, Msg: fmt.Sprintf(
+	return &Error{Kind: SignatureDoesNotMatch, Msg: fmt.Sprintf(
 		"Signature expired: %s is now earlier than %s (%s - %s.)",
 		isoBasic(t), isoBasic(now.Add(-skew)), isoBasic(now), skewText(skew))}
 }
 
 func errTooNew(t, now time.Time, skew time.Duration) *Error {
-	return &Error{Kind: RequestExpired, Msg: fmt.Sprintf(
+	return &Error{Kind: SignatureDoesNotMatch, Msg: fmt.Sprintf(
 		"Signature not yet current: %s is still later than %s (%s + %s.)",
 		isoBasic(t), isoBasic(now.Add(skew)), isoBasic(now), skewText(skew))}
 }

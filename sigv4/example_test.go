@@ -85,7 +85,7 @@ func ExampleVerifier_Parse() {
 	_, err := v.Parse(req)
 	fmt.Println(err)
 	// Output:
-	// RequestExpired: Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)
+	// SignatureDoesNotMatch: Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)
 }
 
 // Presign puts the signature in the query string, for URLs handed to

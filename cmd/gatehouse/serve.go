@@ -35,8 +35,10 @@ GATEHOUSE_TRUSTED_PROXY, and --metrics-allow from GATEHOUSE_METRICS_ALLOW.
 GET /healthz and /readyz (the store answers) are open to all; GET /metrics
 (Prometheus) only to --metrics-allow. Encoders publish to IVS channels over RTMP on
 --rtmp-addr (RTMPS with --tls-cert) at rtmp://INGEST_ENDPOINT/app/STREAM_KEY,
-INGEST_ENDPOINT being the channel's ingestEndpoint. SIGINT or SIGTERM stops the
-server gracefully.`,
+INGEST_ENDPOINT being the channel's ingestEndpoint. A principal over
+--rate-limit/--rate-burst is answered Throttling (IAM, STS; HTTP 400) or
+ThrottlingException (IVS; HTTP 429). SIGINT or SIGTERM stops the server
+gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd.Flags()); err != nil {
@@ -71,6 +73,8 @@ server gracefully.`,
 	fl.DurationVar(&cfg.AuditRetention, "audit-retention", audit.DefaultRetention, "how long audit events are kept in the store")
 	fl.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS on --addr (with --tls-key)")
 	fl.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fl.Float64Var(&cfg.RateLimit, "rate-limit", server.DefaultRateLimit, "API requests a second one principal may send sustained (and one client address whose requests fail authentication); 0 turns rate limiting off")
+	fl.IntVar(&cfg.RateBurst, "rate-burst", server.DefaultRateBurst, "API requests one principal may send at once above --rate-limit")
 	fl.StringSliceVar(&cfg.TrustedProxies, "trusted-proxy", nil, "CIDR or address of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
 	return cmd
 }

@@ -158,6 +158,7 @@ var jsonCodes = map[string]string{
 	awserr.ExpiredToken:               "ExpiredTokenException",
 	awserr.RequestExpired:             "InvalidSignatureException",
 	awserr.InternalFailure:            awserr.InternalServerException,
+	"Throttling":                      "ThrottlingException",
 }
 
 // Code returns the code a REST-JSON client receives for e.
