@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -182,22 +181,18 @@ func TestRecorder(t *testing.T) {
 	if err := r.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for i := 5; i < 8; i++ {
+	for i := 5; i < 7; i++ {
 		record(r, i)
 	}
-	// A crash: the recorder is dropped without Close, and the process
-	// died while writing a line.
-	f, err := os.OpenFile(filepath.Join(dir, JournalName), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(`1 123456789012 torn`); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	// A crash: the recorder is dropped without Close, and a writer died
+	// between reserving its record and committing it, while another
+	// committed a record after it.
+	torn := r.seg.tail.Add(recordSize(100)) - recordSize(100)
+	copy(r.seg.m[torn+4:], "\x64\x00\x00\x00 torn record")
+	record(r, 7)
 	r.cancel()
 	<-r.done
-	r.f.Close()
+	r.seg.close()
 
 	r = open() // replays
 	defer r.Close()

@@ -183,6 +183,10 @@ func optField(b []byte, name, v string) []byte {
 	return field(b, name, v)
 }
 
+// AppendMap appends m as requestParameters and responseElements are
+// written: a JSON object with sorted keys, or null for nil.
+func AppendMap(b []byte, m map[string]any) []byte { return appendMap(b, m) }
+
 // appendMap appends a JSON object with sorted keys, or null for nil.
 func appendMap(b []byte, m map[string]any) []byte {
 	if m == nil {

@@ -8,9 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/store"
@@ -23,11 +23,12 @@ const JournalName = "audit.journal"
 const (
 	DefaultRetention = 90 * 24 * time.Hour
 	defaultInterval  = 100 * time.Millisecond
-	// rotateBytes is the journal size from which it is emptied once its
-	// lines are stored.
-	rotateBytes = 8 << 20
+	// DefaultSegmentSize is the size of the mapped journal.
+	DefaultSegmentSize = 64 << 20
 	// maxBatch bounds the events stored in one transaction.
-	maxBatch = 2000
+	maxBatch = 5000
+	// fullWait bounds how long Record waits for room in a full journal.
+	fullWait = 10 * time.Second
 	// pruneEvery is how often events past the retention are deleted.
 	pruneEvery = time.Hour
 )
@@ -52,36 +53,54 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock of pruning; nil is time.Now.
 	Now func() time.Time
+	// Expand builds the event of a record of RecordCompact; it must
+	// return the same event each time it is given the same record (a
+	// record may be expanded again after a crash). Needed only with
+	// RecordCompact.
+	Expand func(rec []byte) (*Event, error)
+	// SegmentSize is the size of the journal file, mapped into memory
+	// (DefaultSegmentSize when 0). Once half of it is used and stored, a
+	// new journal replaces it.
+	SegmentSize int64
 }
 
-// A Recorder makes events durable and stores them. Record appends an event
-// to the journal with one write(2) to a file opened with O_APPEND, so that
-// once it returns the event survives a crash of the process; a goroutine
-// then moves the journal into the store in batches, and on Open the lines
-// a crash left in the journal are stored (once: events are keyed by id).
-// The journal is not fsynced: a power loss may lose the last events.
+// A Recorder makes events durable and stores them. Record and
+// RecordCompact copy an event into the journal, a file mapped into memory
+// (journal.go): once they return, the event survives a crash of the
+// process, without a system call on the request path. A goroutine then
+// moves the journal into the store in batches, and on Open the records a
+// crash left in the journal are stored (once: the store records how far
+// each journal is stored, in the transaction of each batch). The journal
+// is not fsynced: a power loss may lose the last events.
 type Recorder struct {
 	opts Options
 	log  *slog.Logger
 	wake chan struct{}
 	bufs sync.Pool
 
-	// fileMu guards the journal: Record holds it shared while writing,
-	// emptying the journal holds it exclusively.
-	fileMu sync.RWMutex
-	f      *os.File
+	// segMu guards seg: writers hold it shared while they append,
+	// replacing the journal holds it exclusively. rotated is closed when
+	// the journal is replaced, for writers that found it full; full asks
+	// the mover to replace it at once.
+	segMu   sync.RWMutex
+	seg     *segment
+	rotated chan struct{}
+	full    atomic.Bool
 
-	// moveMu serializes moving; off is how far the journal is stored, and
-	// journal identifies the journal since it was last emptied.
-	moveMu  sync.Mutex
-	off     int64
-	journal string
+	// moveMu serializes moving; off is how far the journal is stored.
+	// mv is the mover's scratch.
+	moveMu sync.Mutex
+	off    int64
+	mv     mover
 
 	cancel    context.CancelFunc
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// errClosed: the recorder is closed.
+var errClosed = errors.New("audit: recorder closed")
 
 // Open opens (or creates) the journal in opts.Dir, stores what it holds,
 // and starts moving new events into the store until Close.
@@ -95,67 +114,110 @@ func Open(ctx context.Context, opts Options) (*Recorder, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	r := &Recorder{opts: opts, log: opts.Log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if opts.SegmentSize == 0 {
+		opts.SegmentSize = DefaultSegmentSize
+	}
+	r := &Recorder{opts: opts, log: opts.Log, wake: make(chan struct{}, 1), done: make(chan struct{}), rotated: make(chan struct{})}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	r.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
-	f, err := os.OpenFile(filepath.Join(opts.Dir, JournalName), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("audit: open journal: %w", err)
-	}
-	r.f = f
-	// Replay: whatever a previous run left is stored before serving.
-	if err := r.openJournal(ctx); err != nil {
-		f.Close()
+	// Replay: whatever a previous run left is stored before serving, then
+	// a new journal starts.
+	if err := r.replay(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.move(ctx, true); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("audit: replay journal: %w", err)
+	seg, err := createSegment(journalPath(opts.Dir), opts.SegmentSize)
+	if err != nil {
+		return nil, err
 	}
+	r.seg, r.off = seg, segHeader
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
 	go r.run(mctx)
 	return r, nil
 }
 
-// journalHeader starts the journal's first line, followed by its id.
-const journalHeader = "#gatehouse-audit-journal "
-
-// openJournal reads the journal's id and how far it is stored, or starts
-// an empty journal with a new id.
-func (r *Recorder) openJournal(ctx context.Context) error {
-	head := make([]byte, len(journalHeader)+36+1)
-	n, err := r.f.ReadAt(head, 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("audit: read journal: %w", err)
-	}
-	if n == len(head) && bytes.HasPrefix(head, []byte(journalHeader)) && head[n-1] == '\n' {
-		r.journal = string(head[len(journalHeader) : n-1])
-		off, err := storedOffset(ctx, r.opts.Store, r.journal)
-		if err != nil {
-			return err
-		}
-		r.off = max(off, int64(n))
+// replay stores the events of the journal a previous run left, from how
+// far it was stored, skipping the records a crash left unfinished.
+func (r *Recorder) replay(ctx context.Context) error {
+	f, err := os.OpenFile(journalPath(r.opts.Dir), os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	// Empty, or torn before its header was written: start afresh.
-	return r.newJournal()
+	if err != nil {
+		return fmt.Errorf("audit: open journal: %w", err)
+	}
+	seg, ok, err := openSegment(f)
+	if err != nil || !ok {
+		if err == nil {
+			err = r.replayLines(ctx, f)
+		}
+		f.Close()
+		return err
+	}
+	defer seg.close()
+	off, err := storedOffset(ctx, r.opts.Store, seg.id)
+	if err != nil {
+		return err
+	}
+	r.moveMu.Lock()
+	defer r.moveMu.Unlock()
+	r.seg, r.off = seg, max(off, segHeader)
+	defer func() { r.seg = nil }()
+	if err := r.moveLocked(ctx, true); err != nil {
+		return fmt.Errorf("audit: replay journal: %w", err)
+	}
+	if err := forgetJournal(ctx, r.opts.Store, seg.id); err != nil {
+		r.log.Warn("audit: forget a replayed journal", "err", err)
+	}
+	return nil
 }
 
-// newJournal empties the journal and gives it a new id.
-func (r *Recorder) newJournal() error {
-	if err := r.f.Truncate(0); err != nil {
-		return fmt.Errorf("audit: empty journal: %w", err)
+// legacyHeader starts the first line of a journal of lines, written with
+// write(2) by earlier versions, followed by its id.
+const legacyHeader = "#gatehouse-audit-journal "
+
+// replayLines stores the lines of an earlier version's journal from how
+// far it was stored; a journal without a header holds nothing recorded.
+func (r *Recorder) replayLines(ctx context.Context, f *os.File) error {
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("audit: read journal: %w", err)
 	}
-	r.journal = NewEventID()
-	h := journalHeader + r.journal + "\n"
-	if _, err := r.f.Write([]byte(h)); err != nil {
-		return fmt.Errorf("audit: journal: %w", err)
+	head, _, ok := bytes.Cut(data, []byte("\n"))
+	if !ok || !bytes.HasPrefix(head, []byte(legacyHeader)) {
+		return nil
 	}
-	r.off = int64(len(h))
-	return nil
+	id := string(head[len(legacyHeader):])
+	off, err := storedOffset(ctx, r.opts.Store, id)
+	if err != nil {
+		return err
+	}
+	off = max(off, int64(len(head)+1))
+	var batch []line
+	for len(data) > int(off) {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			break // torn by a crash: never reported to a client
+		}
+		if l, ok := parseLine(data[off : off+int64(i)]); ok {
+			batch = append(batch, l)
+		}
+		off += int64(i) + 1
+		if len(batch) == maxBatch || len(data) == int(off) {
+			if err := storeBatch(ctx, r.opts.Store, batch, id, off); err != nil {
+				return fmt.Errorf("audit: replay journal: %w", err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		if err := storeBatch(ctx, r.opts.Store, batch, id, off); err != nil {
+			return fmt.Errorf("audit: replay journal: %w", err)
+		}
+	}
+	return forgetJournal(ctx, r.opts.Store, id)
 }
 
 // Record makes ev durable: when it returns nil, the event is in the
@@ -165,23 +227,63 @@ func (r *Recorder) Record(ev *Event, at time.Time) error {
 	bp := r.bufs.Get().(*[]byte)
 	// The line: nanos account requestID eventID JSON. The fields before
 	// the JSON key the event without decoding it.
-	b := strconv.AppendInt((*bp)[:0], at.UnixNano(), 10)
+	b := appendLineHead((*bp)[:0], at.UnixNano(), ev)
+	b = ev.AppendJSON(b)
+	err := r.append(kindLine, at.UnixNano(), b)
+	*bp = b
+	r.bufs.Put(bp)
+	return err
+}
+
+// RecordCompact makes durable the event that Options.Expand builds from
+// rec, as Record does: the record is expanded into the event in the
+// background, and again on a replay after a crash. at is the request's
+// time, which orders the events.
+func (r *Recorder) RecordCompact(rec []byte, at time.Time) error {
+	return r.append(kindCompact, at.UnixNano(), rec)
+}
+
+// append copies a record into the journal, waiting for a new journal if
+// this one is full.
+func (r *Recorder) append(kind byte, nanos int64, payload []byte) error {
+	if recordSize(len(payload)) > r.opts.SegmentSize/2 {
+		return fmt.Errorf("audit: journal: a record of %d bytes is too large", len(payload))
+	}
+	var timeout <-chan time.Time
+	for {
+		r.segMu.RLock()
+		err := errClosed
+		if r.seg != nil {
+			err = r.seg.append(kind, nanos, payload)
+		}
+		rotated := r.rotated
+		r.segMu.RUnlock()
+		if !errors.Is(err, errFull) {
+			if err == nil {
+				r.poke()
+			}
+			return err
+		}
+		r.full.Store(true)
+		r.poke()
+		if timeout == nil {
+			timeout = time.After(fullWait)
+		}
+		select {
+		case <-rotated:
+		case <-timeout:
+			return fmt.Errorf("audit: journal: %w (the events are not being stored)", errFull)
+		}
+	}
+}
+
+// appendLineHead appends a journal line's fields before the JSON.
+func appendLineHead(b []byte, nanos int64, ev *Event) []byte {
+	b = strconv.AppendInt(b, nanos, 10)
 	b = append(b, ' ')
 	b = appendField(b, ev.RecipientAccountID)
 	b = appendField(b, ev.RequestID)
-	b = appendField(b, ev.EventID)
-	b = ev.AppendJSON(b)
-	b = append(b, '\n')
-	r.fileMu.RLock()
-	_, err := r.f.Write(b)
-	r.fileMu.RUnlock()
-	*bp = b
-	r.bufs.Put(bp)
-	if err != nil {
-		return fmt.Errorf("audit: journal: %w", err)
-	}
-	r.poke()
-	return nil
+	return appendField(b, ev.EventID)
 }
 
 // appendField appends s (or "-" when empty) and a space.
@@ -207,13 +309,15 @@ func (r *Recorder) run(ctx context.Context) {
 			continue
 		case <-r.wake:
 		}
-		// Gather a batch.
-		t := time.NewTimer(r.opts.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
+		// Gather a batch, unless writers wait for room.
+		if !r.full.Load() {
+			t := time.NewTimer(r.opts.Interval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
 		}
 		if err := r.move(ctx, false); err != nil && ctx.Err() == nil {
 			r.log.Error("audit: store events", "err", err)
@@ -245,120 +349,57 @@ func (r *Recorder) prune(ctx context.Context) {
 // Flush stores every event recorded so far.
 func (r *Recorder) Flush(ctx context.Context) error { return r.move(ctx, false) }
 
-// move stores the journal's complete lines from the stored offset on,
-// then empties the journal if it has grown past rotateBytes (or always,
-// with empty) and everything in it is stored.
-func (r *Recorder) move(ctx context.Context, empty bool) error {
+// move stores the journal's committed records from the stored offset on,
+// then replaces the journal with a new one if half of it is used (or
+// always, with rotate) or writers found it full.
+func (r *Recorder) move(ctx context.Context, rotate bool) error {
 	r.moveMu.Lock()
 	defer r.moveMu.Unlock()
-	if err := r.moveLocked(ctx); err != nil {
+	if err := r.moveLocked(ctx, false); err != nil {
 		return err
 	}
-	if !empty && r.off < rotateBytes {
+	if !rotate && !r.full.Load() && r.off < r.opts.SegmentSize/2 {
 		return nil
 	}
-	// Writers wait while the last lines are stored and the file emptied.
-	r.fileMu.Lock()
-	defer r.fileMu.Unlock()
-	if err := r.moveLocked(ctx); err != nil {
+	// Writers wait while the last records are stored and the journal
+	// replaced.
+	r.segMu.Lock()
+	defer r.segMu.Unlock()
+	if err := r.moveLocked(ctx, false); err != nil {
 		return err
 	}
-	old := r.journal
-	if err := r.newJournal(); err != nil {
+	seg, err := createSegment(journalPath(r.opts.Dir), r.opts.SegmentSize)
+	if err != nil {
 		return err
+	}
+	old := r.seg
+	r.seg, r.off = seg, segHeader
+	r.full.Store(false)
+	close(r.rotated)
+	r.rotated = make(chan struct{})
+	if err := old.close(); err != nil {
+		r.log.Warn("audit: close a replaced journal", "err", err)
 	}
 	// A crash before this leaves a small record behind, nothing else.
-	if err := forgetJournal(ctx, r.opts.Store, old); err != nil {
-		r.log.Warn("audit: forget an emptied journal", "err", err)
+	if err := forgetJournal(ctx, r.opts.Store, old.id); err != nil {
+		r.log.Warn("audit: forget a replaced journal", "err", err)
 	}
 	return nil
 }
 
-// moveLocked stores the complete lines after r.off, in batches.
-func (r *Recorder) moveLocked(ctx context.Context) error {
-	buf := make([]byte, 1<<20)
-	for {
-		n, err := r.f.ReadAt(buf, r.off)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("audit: read journal: %w", err)
-		}
-		chunk := buf[:n]
-		end := bytes.LastIndexByte(chunk, '\n')
-		if end < 0 {
-			if n == len(buf) {
-				// A line longer than the buffer: read it whole.
-				buf = make([]byte, 2*len(buf))
-				continue
-			}
-			// Nothing complete: a line being written, or torn by a crash
-			// (never reported to a client; emptying the journal drops it).
-			return nil
-		}
-		if err := r.storeLines(ctx, chunk[:end+1]); err != nil {
-			return err
-		}
-		if n < len(buf) {
-			return nil
-		}
-	}
-}
-
-// storeLines stores complete journal lines read at r.off, writing them
-// to the sink first, and advances r.off past each batch stored.
-func (r *Recorder) storeLines(ctx context.Context, lines []byte) error {
-	batch := make([]line, 0, maxBatch)
-	off := r.off
-	flush := func() error {
-		if len(batch) > 0 {
-			if r.opts.Sink != nil {
-				var out bytes.Buffer
-				for _, l := range batch {
-					out.Write(l.json)
-					out.WriteByte('\n')
-				}
-				if _, err := r.opts.Sink.Write(out.Bytes()); err != nil {
-					r.log.Error("audit: write the audit log", "err", err)
-				}
-			}
-			if err := storeBatch(ctx, r.opts.Store, batch, r.journal, off); err != nil {
-				return err
-			}
-		}
-		batch = batch[:0]
-		r.off = off
-		return nil
-	}
-	for len(lines) > 0 {
-		i := bytes.IndexByte(lines, '\n')
-		raw := lines[:i]
-		lines = lines[i+1:]
-		off += int64(i + 1)
-		if len(raw) > 0 && raw[0] == '#' {
-			continue
-		}
-		l, ok := parseLine(raw)
-		if !ok {
-			r.log.Warn("audit: skipped a malformed journal line", "bytes", len(raw))
-			continue
-		}
-		batch = append(batch, l)
-		if len(batch) == maxBatch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return flush()
-}
-
 // Close stops the mover, stores what the journal holds, and closes it.
-// Record must not be called after Close.
+// Record returns an error after Close.
 func (r *Recorder) Close() error {
 	r.closeOnce.Do(func() {
 		r.cancel()
 		<-r.done
-		err := r.move(context.Background(), true)
-		r.closeErr = errors.Join(err, r.f.Close())
+		err := r.Flush(context.Background())
+		r.segMu.Lock()
+		defer r.segMu.Unlock()
+		r.closeErr = errors.Join(err, r.seg.close())
+		r.seg = nil
+		close(r.rotated)
+		r.rotated = make(chan struct{})
 	})
 	return r.closeErr
 }

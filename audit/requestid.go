@@ -28,9 +28,7 @@ func NewRequestID(at time.Time) string {
 func NewEventID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
+	return EventIDFrom(b)
 }
 
 func formatUUID(b [16]byte) string {
@@ -49,4 +47,13 @@ func RequestTime(id string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(int64(ms)), true
+}
+
+// EventIDFrom returns the event id (a version 4 UUID) made of 16 random
+// bytes: an event's id is drawn when its request is journaled, and formed
+// when the event is built.
+func EventIDFrom(b [16]byte) string {
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return formatUUID(b)
 }

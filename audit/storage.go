@@ -126,23 +126,36 @@ func eachLine(v []byte, fn func(i int, l line) bool) {
 // storeBatch stores journal lines, one record per account, and records in
 // the same transaction that journal is stored up to offset.
 func storeBatch(ctx context.Context, st store.Store, lines []line, journal string, offset int64) error {
-	byAcct := map[string][]line{}
-	for _, l := range lines {
-		byAcct[l.account] = append(byAcct[l.account], l)
-	}
+	// Lines come in journal order, nearly that of their times (they are
+	// sorted in place when not); a record holds its lines newest first.
 	type rec struct {
 		part, key string
 		val       []byte
 	}
-	recs := make([]rec, 0, len(byAcct))
-	for acct, ls := range byAcct {
-		slices.SortStableFunc(ls, func(a, b line) int { return cmpInt(b.nanos, a.nanos) })
-		var buf bytes.Buffer
-		for _, l := range ls {
-			buf.Write(l.raw)
-			buf.WriteByte('\n')
+	var recs []rec
+	for _, acct := range accountsOf(lines) {
+		ls := lines
+		if acct.n != len(lines) {
+			ls = make([]line, 0, acct.n)
+			for _, l := range lines {
+				if l.account == acct.name {
+					ls = append(ls, l)
+				}
+			}
 		}
-		recs = append(recs, rec{Partition(acct), batchKey(ls[len(ls)-1].nanos, ls[0].nanos, ls[0].eventID), buf.Bytes()})
+		if !slices.IsSortedFunc(ls, func(a, b line) int { return cmpInt(a.nanos, b.nanos) }) {
+			slices.SortStableFunc(ls, func(a, b line) int { return cmpInt(a.nanos, b.nanos) })
+		}
+		size := 0
+		for _, l := range ls {
+			size += len(l.raw) + 1
+		}
+		val := make([]byte, 0, size)
+		for i := len(ls) - 1; i >= 0; i-- {
+			val = append(append(val, ls[i].raw...), '\n')
+		}
+		newest := ls[len(ls)-1]
+		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, newest.eventID), val})
 	}
 	err := st.Update(ctx, func(tx store.Tx) error {
 		for _, r := range recs {
@@ -159,6 +172,29 @@ func storeBatch(ctx context.Context, st store.Store, lines []line, journal strin
 		return fmt.Errorf("audit: store %d events: %w", len(lines), err)
 	}
 	return nil
+}
+
+// accountCount is an account and how many lines of a batch are its.
+type accountCount struct {
+	name string
+	n    int
+}
+
+// accountsOf returns the accounts of lines, in order of first appearance:
+// few per batch, so a slice beats a map.
+func accountsOf(lines []line) []accountCount {
+	var out []accountCount
+next:
+	for _, l := range lines {
+		for i := range out {
+			if out[i].name == l.account {
+				out[i].n++
+				continue next
+			}
+		}
+		out = append(out, accountCount{l.account, 1})
+	}
+	return out
 }
 
 func cmpInt(a, b int64) int {

@@ -10,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse-iam/gatehouse/audit"
-	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/policy"
 	"github.com/gatehouse-iam/gatehouse/protocol/awsquery"
@@ -46,7 +46,7 @@ func (s *Server) openAudit(ctx context.Context, stdout io.Writer) error {
 		return errors.Join(err, s.closeAuditLog())
 	}
 	s.auditStore = st
-	rec, err := audit.Open(ctx, audit.Options{Dir: s.cfg.DataDir, Store: st, Sink: sink, Retention: s.cfg.AuditRetention, Log: s.log})
+	rec, err := audit.Open(ctx, audit.Options{Dir: s.cfg.DataDir, Store: st, Sink: sink, Retention: s.cfg.AuditRetention, Log: s.log, Expand: expandRecord})
 	if err != nil {
 		return errors.Join(err, s.closeAuditStore(), s.closeAuditLog())
 	}
@@ -104,11 +104,19 @@ func (s *Server) FlushAudit(ctx context.Context) error {
 
 // record makes the exchange's audit event durable and then sends the
 // response the handler wrote into sw: a client never sees an answer whose
-// event could be lost. If the event cannot be written, the client gets an
+// event could be lost. What is journaled is the compact record of the
+// exchange (audit_record.go), which the recorder expands into the event
+// in the background. If the record cannot be written, the client gets an
 // internal error instead.
 func (s *Server) record(ex *exchange, sw *statusWriter) {
 	if s.audit != nil {
-		if err := s.audit.Record(s.auditEvent(ex), ex.Start); err != nil {
+		bp := recordBufs.Get().(*[]byte)
+		*bp = appendRecord((*bp)[:0], ex)
+		err := s.audit.RecordCompact(*bp, ex.Start)
+		if cap(*bp) <= maxPooledRecord {
+			recordBufs.Put(bp)
+		}
+		if err != nil {
 			s.log.Error("audit event not written", "request_id", ex.ID, "err", err)
 			sw.reset()
 			ex.fail(awserr.Internal(err))
@@ -127,8 +135,16 @@ func (s *Server) record(ex *exchange, sw *statusWriter) {
 	ex.Status = sw.status
 }
 
-// auditEvent builds the CloudTrail record of an exchange.
-func (s *Server) auditEvent(ex *exchange) *audit.Event {
+// recordBufs holds the buffers of compact records, and of buffered
+// responses (maxPooledRecord bounds what it keeps).
+var recordBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledRecord = 64 << 10
+
+// auditEvent builds the CloudTrail record of an exchange, given its
+// responseElements and decision block (nil when the caller was not
+// authenticated). Its event id is left for the caller to set.
+func auditEvent(ex *exchange, response map[string]any, decision *audit.Decision) *audit.Event {
 	region := ex.Region
 	if region == "" {
 		region = "us-east-1"
@@ -141,12 +157,12 @@ func (s *Server) auditEvent(ex *exchange) *audit.Event {
 		AWSRegion:       region,
 		UserAgent:       ex.R.UserAgent(),
 		RequestID:       ex.ID,
-		EventID:         audit.NewEventID(),
 		ReadOnly:        audit.ReadOnly(ex.Service, ex.Operation),
 		EventType:       "AwsApiCall",
 		ManagementEvent: true,
 		EventCategory:   "Management",
 		UserIdentity:    userIdentity(ex),
+		Decision:        decision,
 	}
 	if a, ok := parseHostAddr(ex.R.RemoteAddr); ok {
 		ev.SourceIPAddress = a.String()
@@ -169,11 +185,8 @@ func (s *Server) auditEvent(ex *exchange) *audit.Event {
 	}
 	if ex.Err != nil {
 		ev.ErrorCode, ev.ErrorMessage = ex.Err.Code, ex.Err.Message
-	} else if ex.Result != nil && audit.RecordsResponse(ex.Service, ex.Operation) {
-		ev.ResponseElements = audit.Elements(ex.Result)
-	}
-	if ex.Caller != nil {
-		ev.Decision = decisionOf(ex)
+	} else {
+		ev.ResponseElements = response
 	}
 	return ev
 }
@@ -225,60 +238,9 @@ func userIdentity(ex *exchange) audit.UserIdentity {
 	return u
 }
 
-// decisionOf is the decision block of an authenticated exchange.
-func decisionOf(ex *exchange) *audit.Decision {
-	checks := ex.Trace.Checks()
-	d := &audit.Decision{Outcome: policy.Allow.String(), Checks: make([]audit.Check, 0, len(checks)),
-		Principal: principalOf(&ex.Caller.Principal), PrincipalContext: principalContext(&ex.Caller.Principal)}
-	denied := ex.Err != nil && strings.HasPrefix(ex.Err.Code, "AccessDenied")
-	for i := range checks {
-		c := &checks[i]
-		ac := audit.Check{Action: c.Action, Resource: c.Resource, Outcome: c.Decision.Outcome.String(),
-			Reason: authz.DenialReason(c.Action, &c.Decision), Policies: policyRefs(c), Context: contextOf(c.Context)}
-		for _, st := range c.Decision.Statements() {
-			ac.Statements = append(ac.Statements, audit.StatementRef{Source: st.Source.String(), PolicyID: st.PolicyID, Sid: st.Sid, Index: st.Index})
-		}
-		// The request's outcome is that of the check that refused it (the
-		// last that did not allow); a check that did not allow in a request
-		// that succeeded only filtered what it returned.
-		if denied && !c.Decision.Allowed() {
-			d.Outcome, d.Reason = ac.Outcome, ac.Reason
-		}
-		d.Checks = append(d.Checks, ac)
-	}
-	return d
-}
-
-// policyRefs lists the policies a check consulted.
-func policyRefs(c *authz.Checked) []audit.PolicyRef {
-	out := make([]audit.PolicyRef, 0, len(c.Policies.Identity)+len(c.Policies.Session)+2)
-	add := func(src policy.Source, p *policy.Compiled) {
-		if p != nil {
-			out = append(out, audit.PolicyRef{Source: src.String(), ID: p.ID})
-		}
-	}
-	for _, p := range c.Policies.Identity {
-		add(policy.SourceIdentity, p)
-	}
-	add(policy.SourceBoundary, c.Policies.Boundary)
-	for _, p := range c.Policies.Session {
-		add(policy.SourceSession, p)
-	}
-	add(policy.SourceResource, c.ResourcePolicy)
-	return out
-}
-
-// contextOf renders a request context under the keys' documented names.
-func contextOf(pc *policy.Context) audit.Context {
-	if pc == nil {
-		return audit.Context{}
-	}
-	out := make(audit.Context, 0, pc.Len())
-	pc.Each(func(k string, vs []string, multi bool) {
-		out = append(out, audit.ContextKey{Key: audit.KeyName(k), Values: vs, Multi: multi})
-	})
-	return out
-}
+// isAccessDenied reports whether an error code is a denial
+// (AccessDenied, AccessDeniedException).
+func isAccessDenied(code string) bool { return strings.HasPrefix(code, "AccessDenied") }
 
 // principalOf describes a principal for the decision block.
 func principalOf(p *policy.Principal) *audit.Principal {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -84,7 +83,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status   int
 	buffered bool
-	buf      bytes.Buffer
+	// buf is the buffered response, from recordBufs until sent.
+	buf *[]byte
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -101,7 +101,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.buffered {
-		return w.buf.Write(b)
+		if w.buf == nil {
+			w.buf = recordBufs.Get().(*[]byte)
+			*w.buf = (*w.buf)[:0]
+		}
+		*w.buf = append(*w.buf, b...)
+		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -109,7 +114,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // reset drops a buffered response that has not been sent, to send another.
 func (w *statusWriter) reset() {
 	w.status = 0
-	w.buf.Reset()
+	if w.buf != nil {
+		*w.buf = (*w.buf)[:0]
+	}
 	h := w.Header()
 	for k := range h {
 		delete(h, k)
@@ -125,9 +132,19 @@ func (w *statusWriter) send() {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(w.buf.Len()))
+	var body []byte
+	if w.buf != nil {
+		body = *w.buf
+	}
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.ResponseWriter.WriteHeader(w.status)
-	_, _ = w.ResponseWriter.Write(w.buf.Bytes())
+	_, _ = w.ResponseWriter.Write(body)
+	if w.buf != nil {
+		if cap(*w.buf) <= maxPooledRecord {
+			recordBufs.Put(w.buf)
+		}
+		w.buf = nil
+	}
 }
 
 // finish reports a completed exchange: one log line, with the cause of an
