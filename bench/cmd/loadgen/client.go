@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -101,8 +102,31 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("status %d: %s", e.status, e.body) }
 
-// do sends c and returns the body of a 2xx answer.
+// do sends c and returns the body of a 2xx answer. A throttled call is
+// sent again after a pause, as the AWS SDKs do (the server limits each
+// principal's rate; populating as the root user can exceed it).
 func (cl *client) do(ctx context.Context, c call) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		b, err := cl.doOnce(ctx, c)
+		var ae *apiError
+		if attempt == 20 || !errors.As(err, &ae) || !throttled(ae) {
+			return b, err
+		}
+		select {
+		case <-time.After(time.Duration(10<<min(attempt, 6)) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// throttled reports whether an error answer is AWS's throttling.
+func throttled(e *apiError) bool {
+	return e.status == http.StatusTooManyRequests || (e.status == http.StatusBadRequest && strings.Contains(e.body, "<Code>Throttling</Code>"))
+}
+
+// doOnce sends c once.
+func (cl *client) doOnce(ctx context.Context, c call) ([]byte, error) {
 	r, err := signedRequest(cl.endpoint, cl.creds, c, time.Now())
 	if err != nil {
 		return nil, err
