@@ -325,20 +325,73 @@ func (a *Authorizer) load(ctx context.Context, c *Caller) (policy.Policies, erro
 				// old role has no rights in the new one.
 				return nil
 			}
-			if err := a.loadOwner(ctx, tx, acct, store.KindRole, r.ID, "role/"+r.Name, &pols); err != nil {
-				return err
-			}
-			if r.Boundary != "" {
-				b, err := a.managed(ctx, tx, acct, r.Boundary)
-				if err != nil {
-					return err
-				}
-				pols.Boundary = b
-			}
+			return a.loadRole(ctx, tx, acct, &r, &pols)
 		}
 		return nil
 	})
 	return pols, err
+}
+
+// loadRole adds the identity policies and the boundary of a role.
+func (a *Authorizer) loadRole(ctx context.Context, tx store.Tx, acct string, r *store.Role, pols *policy.Policies) error {
+	if err := a.loadOwner(ctx, tx, acct, store.KindRole, r.ID, "role/"+r.Name, pols); err != nil {
+		return err
+	}
+	if r.Boundary != "" {
+		b, err := a.managed(ctx, tx, acct, r.Boundary)
+		if err != nil {
+			return err
+		}
+		pols.Boundary = b
+	}
+	return nil
+}
+
+// EntityPolicies returns, read in tx exactly as authorization reads them,
+// the identity policies and the permissions boundary of a user (its
+// groups' policies included), a group or a role of the account: what the
+// policy simulator simulates. An inline policy's ID is
+// "<kind>/<owner>/inline/<name>" (InlinePolicyName splits it), a managed
+// policy's its ARN. kind is store.KindUser, KindGroup or KindRole.
+func (a *Authorizer) EntityPolicies(ctx context.Context, tx store.Tx, acct, kind, name string) (policy.Policies, error) {
+	var pols policy.Policies
+	switch kind {
+	case store.KindUser:
+		return pols, a.loadUser(ctx, tx, acct, name, false, &pols)
+	case store.KindGroup:
+		var g store.Group
+		if err := store.GetJSON(ctx, tx, acct, store.GroupKey(name), &g); err != nil {
+			return pols, fmt.Errorf("load group %s: %w", name, err)
+		}
+		return pols, a.loadOwner(ctx, tx, acct, store.KindGroup, g.ID, "group/"+g.ID, &pols)
+	case store.KindRole:
+		var r store.Role
+		if err := store.GetJSON(ctx, tx, acct, store.RoleKey(name), &r); err != nil {
+			return pols, fmt.Errorf("load role %s: %w", name, err)
+		}
+		return pols, a.loadRole(ctx, tx, acct, &r, &pols)
+	}
+	return pols, fmt.Errorf("authz: no policies for an entity of kind %q", kind)
+}
+
+// InlinePolicyName returns the owner's kind and the policy's name of an
+// inline policy's ID as EntityPolicies names it, or false for another ID.
+func InlinePolicyName(id string) (kind, name string, ok bool) {
+	owner, name, ok := strings.Cut(id, "/inline/")
+	if !ok {
+		return "", "", false
+	}
+	kind, _, _ = strings.Cut(owner, "/")
+	return kind, name, true
+}
+
+// PrincipalTags converts an entity's stored tags into principal tags.
+func PrincipalTags(tags []store.Tag) []policy.Tag {
+	var out []policy.Tag
+	for _, t := range tags {
+		out = append(out, policy.Tag{Key: t.Key, Value: t.Value})
+	}
+	return out
 }
 
 // loadUser adds the identity policies and the boundary of a user. A user

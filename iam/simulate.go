@@ -178,7 +178,7 @@ type simPolicy struct {
 type simulation struct {
 	pols     policy.Policies
 	resource *policy.Compiled
-	sources  map[string]simPolicy // by Compiled.ID
+	sources  map[string]simPolicy // the inputs, by Compiled.ID
 	caller   policy.Principal
 	ctx      policy.Context
 	owner    string // ResourceOwner's account, or ""
@@ -272,20 +272,13 @@ func (s *Service) GetContextKeysForCustomPolicy(ctx context.Context, c *authz.Ca
 
 // contextKeys merges the context keys of policies, each key once.
 func contextKeys(pols []*policy.Compiled) *GetContextKeysOutput {
-	out := &GetContextKeysOutput{ContextKeyNames: List[string]{Member: []string{}}}
-	seen := map[string]bool{}
+	keys := []string{}
 	for _, p := range pols {
-		if p == nil {
-			continue
-		}
-		for _, k := range p.ContextKeys() {
-			if l := strings.ToLower(k); !seen[l] {
-				seen[l] = true
-				out.ContextKeyNames.Member = append(out.ContextKeyNames.Member, k)
-			}
+		if p != nil {
+			keys = appendNew(keys, p.ContextKeys(), strings.EqualFold)
 		}
 	}
-	return out
+	return &GetContextKeysOutput{ContextKeyNames: List[string]{Member: keys}}
 }
 
 // simSource is the user, group or role whose policies a simulation uses.
@@ -365,7 +358,7 @@ func (s *Service) newSimulation(ctx context.Context, c *authz.Caller, src *simSo
 	sim.caller = policy.Principal{Type: policy.User, Account: acct}
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		if src != nil {
-			if err := sim.loadSource(ctx, tx, acct, src); err != nil {
+			if err := sim.loadSource(ctx, tx, s.authz, acct, src); err != nil {
 				return err
 			}
 		}
@@ -398,11 +391,11 @@ func (s *Service) newSimulation(ctx context.Context, c *authz.Caller, src *simSo
 		sim.pols.Boundary = p.c
 	}
 	if in.ResourcePolicy != "" {
-		rp, err := compileInput("ResourcePolicy", "ResourcePolicy", in.ResourcePolicy, policy.KindResource)
+		rp, err := compileInput("ResourcePolicy", in.ResourcePolicy, policy.KindResource)
 		if err != nil {
 			// A role's trust policy is the resource-based policy of
 			// sts:AssumeRole; it has no Resource element.
-			trust, terr := compileInput("ResourcePolicy", "ResourcePolicy", in.ResourcePolicy, policy.KindTrust)
+			trust, terr := compileInput("ResourcePolicy", in.ResourcePolicy, policy.KindTrust)
 			if terr != nil {
 				return nil, err
 			}
@@ -453,130 +446,48 @@ func (sim *simulation) setCaller(ctx context.Context, tx store.Tx, acct, callerA
 		return err
 	}
 	sim.caller.UserID = u.ID
-	sim.caller.Tags = principalTags(u.Tags)
+	sim.caller.Tags = authz.PrincipalTags(u.Tags)
 	return nil
 }
 
-func principalTags(tags []store.Tag) []policy.Tag {
-	var out []policy.Tag
-	for _, t := range tags {
-		out = append(out, policy.Tag{Key: t.Key, Value: t.Value})
-	}
-	return out
-}
-
-// loadSource adds the policies of the source entity and makes it the
-// simulated caller.
-func (sim *simulation) loadSource(ctx context.Context, tx store.Tx, acct string, src *simSource) error {
+// loadSource makes the source entity the simulated caller and takes its
+// policies as authorization reads them.
+func (sim *simulation) loadSource(ctx context.Context, tx store.Tx, az *authz.Authorizer, acct string, src *simSource) error {
 	switch src.kind {
 	case store.KindUser:
 		u, err := loadUser(ctx, tx, acct, src.name)
 		if err != nil {
 			return err
 		}
-		sim.caller = policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: u.Name, UserID: u.ID, Tags: principalTags(u.Tags)}
-		if err := sim.loadOwner(ctx, tx, acct, store.KindUser, u.ID); err != nil {
-			return err
-		}
-		groups, err := idsUnder(ctx, tx, acct, store.GroupsOfPrefix(u.ID))
-		if err != nil {
-			return err
-		}
-		for _, gid := range groups {
-			if err := sim.loadOwner(ctx, tx, acct, store.KindGroup, gid); err != nil {
-				return err
-			}
-		}
-		return sim.loadBoundary(ctx, tx, acct, u.Boundary)
+		sim.caller = policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: u.Name, UserID: u.ID, Tags: authz.PrincipalTags(u.Tags)}
 	case store.KindGroup:
-		g, err := loadGroup(ctx, tx, acct, src.name)
-		if err != nil {
+		if _, err := loadGroup(ctx, tx, acct, src.name); err != nil {
 			return err
 		}
-		return sim.loadOwner(ctx, tx, acct, store.KindGroup, g.ID)
 	default:
 		r, err := loadRole(ctx, tx, acct, src.name)
 		if err != nil {
 			return err
 		}
-		sim.caller = policy.Principal{ARN: r.ARN, Account: acct, Type: policy.AssumedRole, RoleARN: r.ARN, UserID: r.ID, Tags: principalTags(r.Tags)}
-		if err := sim.loadOwner(ctx, tx, acct, store.KindRole, r.ID); err != nil {
-			return err
-		}
-		return sim.loadBoundary(ctx, tx, acct, r.Boundary)
+		sim.caller = policy.Principal{ARN: r.ARN, Account: acct, Type: policy.AssumedRole, RoleARN: r.ARN, UserID: r.ID, Tags: authz.PrincipalTags(r.Tags)}
 	}
+	pols, err := az.EntityPolicies(ctx, tx, acct, src.kind, src.name)
+	sim.pols = pols
+	return err
 }
 
-// loadOwner adds the inline and attached policies of one user, group or
-// role.
-func (sim *simulation) loadOwner(ctx context.Context, tx store.Tx, acct, kind, id string) error {
-	inline, _, err := store.ListJSON[store.InlinePolicy](ctx, tx, acct, store.InlinePrefix(kind, id), "", 0)
-	if err != nil {
-		return err
+// storedSource names a stored policy as the simulator reports it: an
+// inline policy by its name and its owner's kind, a managed policy by its
+// name, as "aws-managed" or "user-managed".
+func storedSource(id string) (name, typ string) {
+	if kind, name, ok := authz.InlinePolicyName(id); ok {
+		return name, kind
 	}
-	for _, ip := range inline {
-		p, err := compileStored(kind+"/"+id+"/"+ip.Name, ip.Name, kind, ip.Document)
-		if err != nil {
-			return err
-		}
-		sim.add(p)
-		sim.pols.Identity = append(sim.pols.Identity, p.c)
+	name = id[strings.LastIndexByte(id, '/')+1:]
+	if strings.HasPrefix(id, awsmanaged.ARNPrefix) {
+		return name, "aws-managed"
 	}
-	attached, _, err := store.ListJSON[store.Attachment](ctx, tx, acct, store.AttachPrefix(kind, id), "", 0)
-	if err != nil {
-		return err
-	}
-	for _, at := range attached {
-		p, err := loadManaged(ctx, tx, acct, at.PolicyARN)
-		if err != nil {
-			return err
-		}
-		if p.c != nil {
-			sim.add(p)
-			sim.pols.Identity = append(sim.pols.Identity, p.c)
-		}
-	}
-	return nil
-}
-
-// loadBoundary sets the entity's permissions boundary.
-func (sim *simulation) loadBoundary(ctx context.Context, tx store.Tx, acct, boundaryARN string) error {
-	if boundaryARN == "" {
-		return nil
-	}
-	p, err := loadManaged(ctx, tx, acct, boundaryARN)
-	if err != nil || p.c == nil {
-		return err
-	}
-	sim.add(p)
-	sim.pols.Boundary = p.c
-	return nil
-}
-
-// loadManaged compiles the default version of a managed policy; a policy
-// that no longer exists yields none.
-func loadManaged(ctx context.Context, tx store.Tx, acct, policyARN string) (simPolicy, error) {
-	name := policyARN[strings.LastIndexByte(policyARN, '/')+1:]
-	if p, ok := awsmanaged.Get(policyARN); ok {
-		return compileStored(policyARN, name, "aws-managed", p.Document)
-	}
-	var mp store.ManagedPolicy
-	if err := store.GetJSON(ctx, tx, acct, store.PolicyKey(name), &mp); err != nil {
-		if isNotFound(err) {
-			return simPolicy{}, nil
-		}
-		return simPolicy{}, err
-	}
-	return compileStored(policyARN, name, "user-managed", mp.DefaultDocument())
-}
-
-// compileStored compiles a stored policy document.
-func compileStored(id, name, typ, doc string) (simPolicy, error) {
-	c, err := policy.ParseCompiled(id, []byte(doc), policy.KindIdentity)
-	if err != nil {
-		return simPolicy{}, fmt.Errorf("stored policy %s no longer parses: %w", id, err)
-	}
-	return simPolicy{c: c, id: name, typ: typ}, nil
+	return name, "user-managed"
 }
 
 // compileInputs compiles the documents of an input list, named
@@ -585,7 +496,7 @@ func compileInputs(member string, docs []string, kind policy.Kind) ([]simPolicy,
 	var out []simPolicy
 	for i, doc := range docs {
 		id := member + "." + strconv.Itoa(i+1)
-		p, err := compileInput(id, id, doc, kind)
+		p, err := compileInput(id, doc, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -595,27 +506,22 @@ func compileInputs(member string, docs []string, kind policy.Kind) ([]simPolicy,
 	return out, nil
 }
 
-// compileInput validates and compiles one policy document of the input.
-func compileInput(id, member, doc string, kind policy.Kind) (simPolicy, error) {
-	if err := validatePolicyDocumentParam(lowerFirst(member), doc); err != nil {
+// compileInput validates and compiles one policy document of the input,
+// named id as the input names it ("PolicyInputList.1", "ResourcePolicy").
+func compileInput(id, doc string, kind policy.Kind) (simPolicy, error) {
+	// The validation error names the parameter as AWS does: lower camel case.
+	if err := validatePolicyDocumentParam(strings.ToLower(id[:1])+id[1:], doc); err != nil {
 		return simPolicy{}, err
 	}
 	c, err := policy.ParseCompiled(id, []byte(doc), kind)
 	if err != nil {
 		var es policy.Errors
 		if errors.As(err, &es) && len(es) > 0 {
-			return simPolicy{}, awserr.New(awserr.MalformedPolicyDocument, "%s: %s", member, es[0].Error())
+			return simPolicy{}, awserr.New(awserr.MalformedPolicyDocument, "%s: %s", id, es[0].Error())
 		}
-		return simPolicy{}, awserr.New(awserr.MalformedPolicyDocument, "%s: %s", member, err.Error())
+		return simPolicy{}, awserr.New(awserr.MalformedPolicyDocument, "%s: %s", id, err.Error())
 	}
 	return simPolicy{c: c, id: id}, nil
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // run evaluates every action on every resource and pages the results.
@@ -676,13 +582,13 @@ func (sim *simulation) evaluate(set *policy.Set, action string, resources []stri
 			rr.PermissionsBoundaryDecisionDetail = &PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: o == policy.Allow}
 		}
 		specific = append(specific, rr)
-		missing = mergeKeys(missing, e.MissingKeys)
+		missing = appendNew(missing, e.MissingKeys, strings.EqualFold)
 		if first || restrictiveness(e.Outcome) > restrictiveness(worst) {
 			worst, statements, boundary, details = e.Outcome, nil, rr.PermissionsBoundaryDecisionDetail, rr.EvalDecisionDetails
 			first = false
 		}
 		if e.Outcome == worst {
-			statements = mergeStatements(statements, rr.MatchedStatements.Member)
+			statements = appendNew(statements, rr.MatchedStatements.Member, func(a, b SimulatedStatement) bool { return a == b })
 		}
 	}
 	res.EvalDecision = evalDecision(worst)
@@ -711,7 +617,10 @@ func (sim *simulation) explain(set *policy.Set, action, resource string) policy.
 func (sim *simulation) statements(e *policy.Explanation) []SimulatedStatement {
 	out := []SimulatedStatement{}
 	for _, m := range e.Matched {
-		p := sim.sources[m.PolicyID]
+		p, ok := sim.sources[m.PolicyID]
+		if !ok {
+			p.id, p.typ = storedSource(m.PolicyID)
+		}
 		out = append(out, SimulatedStatement{
 			SourcePolicyID: p.id, SourcePolicyType: p.typ,
 			StartPosition: Position(m.Start), EndPosition: Position(m.End),
@@ -739,19 +648,11 @@ func (sim *simulation) details(e *policy.Explanation, resource string) *Decision
 	return d
 }
 
-func mergeKeys(have, add []string) []string {
-	for _, k := range add {
-		if !slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, k) }) {
-			have = append(have, k)
-		}
-	}
-	return have
-}
-
-func mergeStatements(have, add []SimulatedStatement) []SimulatedStatement {
-	for _, s := range add {
-		if !slices.Contains(have, s) {
-			have = append(have, s)
+// appendNew appends the items of add that have holds no same of.
+func appendNew[T any](have, add []T, same func(a, b T) bool) []T {
+	for _, x := range add {
+		if !slices.ContainsFunc(have, func(h T) bool { return same(h, x) }) {
+			have = append(have, x)
 		}
 	}
 	return have

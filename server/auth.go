@@ -150,9 +150,7 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 			return err
 		}
 		e.principal = policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: u.Name, UserID: u.ID}
-		for _, t := range u.Tags {
-			e.principal.Tags = append(e.principal.Tags, policy.Tag{Key: t.Key, Value: t.Value})
-		}
+		e.principal.Tags = authz.PrincipalTags(u.Tags)
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
