@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -131,6 +132,22 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
+// sampleRecord is a journal record of sampleEvent, as testExpand reads it.
+func sampleRecord(reqID, eventID string, at time.Time) []byte {
+	return fmt.Appendf(nil, "%s %s %d", reqID, eventID, at.UnixNano())
+}
+
+// testExpand is the Options.Expand of the tests: sampleEvent of a
+// sampleRecord.
+func testExpand(rec []byte) (*Event, error) {
+	var reqID, eventID string
+	var nanos int64
+	if _, err := fmt.Sscanf(string(rec), "%s %s %d", &reqID, &eventID, &nanos); err != nil {
+		return nil, err
+	}
+	return sampleEvent(reqID, eventID, time.Unix(0, nanos)), nil
+}
+
 func sampleEvent(reqID, eventID string, at time.Time) *Event {
 	return &Event{
 		EventVersion: EventVersion, EventTime: at.UTC().Format(TimeFormat), EventSource: "iam.amazonaws.com", EventName: "GetUser",
@@ -158,7 +175,7 @@ func TestRecorder(t *testing.T) {
 	defer st.Close()
 	var sink bytes.Buffer
 	open := func() *Recorder {
-		r, err := Open(ctx, Options{Dir: dir, Store: st, Sink: &sink, Interval: time.Hour})
+		r, err := Open(ctx, Options{Dir: dir, Store: st, Sink: &sink, Interval: time.Hour, Expand: testExpand})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +188,7 @@ func TestRecorder(t *testing.T) {
 		at := base.Add(time.Duration(i) * time.Second)
 		id := NewRequestID(at)
 		ids = append(ids, id)
-		if err := r.Record(sampleEvent(id, NewEventID(), at), at); err != nil {
+		if err := r.Record(sampleRecord(id, NewEventID(), at), at); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -41,13 +41,9 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Record kinds.
-const (
-	// kindLine is a journal line: "nanos account requestID eventID JSON".
-	kindLine byte = 1
-	// kindCompact is a record of Options.Expand.
-	kindCompact byte = 2
-)
+// kindCompact marks a record of Options.Expand, the one kind of journal
+// record.
+const kindCompact byte = 2
 
 // segment is a mapped journal file.
 type segment struct {

@@ -2,8 +2,6 @@ package audit
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,7 +12,7 @@ import (
 
 // TestJournalConcurrentRotation: writers at once on a journal small
 // enough to be replaced many times, some finding it full; every event
-// recorded is stored once, and compact records are expanded.
+// recorded is expanded and stored once.
 func TestJournalConcurrentRotation(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -24,15 +22,7 @@ func TestJournalConcurrentRotation(t *testing.T) {
 	}
 	defer st.Close()
 	base := time.Now().Add(-time.Minute)
-	expand := func(rec []byte) (*Event, error) {
-		var i int
-		if _, err := fmt.Sscanf(string(rec), "compact %d", &i); err != nil {
-			return nil, err
-		}
-		at := base.Add(time.Duration(i) * time.Millisecond)
-		return sampleEvent(NewRequestID(at), fmt.Sprintf("c%d", i), at), nil
-	}
-	r, err := Open(ctx, Options{Dir: dir, Store: st, Interval: time.Millisecond, SegmentSize: 64 << 10, Expand: expand})
+	r, err := Open(ctx, Options{Dir: dir, Store: st, Interval: time.Millisecond, SegmentSize: 64 << 10, Expand: testExpand})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,19 +36,12 @@ func TestJournalConcurrentRotation(t *testing.T) {
 			for i := range each {
 				n := w*each + i
 				at := base.Add(time.Duration(n) * time.Millisecond)
-				if n%2 == 0 {
-					ev := sampleEvent(NewRequestID(at), NewEventID(), at)
-					if err := r.Record(ev, at); err != nil {
-						t.Error(err)
-						return
-					}
-					ids[w] = append(ids[w], ev.RequestID)
-					continue
-				}
-				if err := r.RecordCompact(fmt.Appendf(nil, "compact %d", n), at); err != nil {
+				id := NewRequestID(at)
+				if err := r.Record(sampleRecord(id, NewEventID(), at), at); err != nil {
 					t.Error(err)
 					return
 				}
+				ids[w] = append(ids[w], id)
 			}
 		}()
 	}
@@ -66,7 +49,7 @@ func TestJournalConcurrentRotation(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Record(sampleEvent("x", "y", base), base); err == nil {
+	if err := r.Record(sampleRecord("x", "y", base), base); err == nil {
 		t.Error("Record after Close succeeded")
 	}
 	seen := map[string]int{}
@@ -98,32 +81,5 @@ func TestJournalConcurrentRotation(t *testing.T) {
 				t.Errorf("%s not stored", id)
 			}
 		}
-	}
-}
-
-// TestReplayLegacyJournal: the lines an earlier version's journal holds
-// are stored when the recorder opens, the torn last one dropped.
-func TestReplayLegacyJournal(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "audit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	at := time.Now()
-	ev := sampleEvent(NewRequestID(at), NewEventID(), at)
-	line := ev.AppendJSON(appendLineHead(nil, at.UnixNano(), ev))
-	data := legacyHeader + NewEventID() + "\n" + string(line) + "\n1 123456789012 torn"
-	if err := os.WriteFile(journalPath(dir), []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(ctx, Options{Dir: dir, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if got, err := ByRequestID(ctx, st, ev.RequestID); err != nil || got.EventID != ev.EventID {
-		t.Fatalf("%v %v", got, err)
 	}
 }

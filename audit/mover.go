@@ -50,38 +50,23 @@ func (r *Recorder) moveLocked(ctx context.Context, replay bool) error {
 	return r.storeMoved(ctx, seg.id, off)
 }
 
-// addRecord turns a journal record into a journal line in m.text.
+// addRecord expands a journal record into a line in m.text.
 func (r *Recorder) addRecord(m *mover, rec journalRecord) {
 	start := len(m.text)
-	switch rec.kind {
-	case kindLine:
-		l, ok := parseLine(rec.payload)
-		if !ok {
-			r.log.Warn("audit: skipped a malformed journal line", "bytes", len(rec.payload))
-			return
-		}
-		m.text = append(m.text, rec.payload...)
-		json := start + len(rec.payload) - len(l.json)
-		l.raw, l.json = nil, nil
-		m.spans = append(m.spans, span{l: l, start: start, json: json, end: len(m.text)})
-	case kindCompact:
-		if r.opts.Expand == nil {
-			r.log.Warn("audit: skipped a compact record: no Expand")
-			return
-		}
-		ev, err := r.opts.Expand(rec.payload)
-		if err != nil {
-			r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
-			return
-		}
-		m.text = appendLineHead(m.text, rec.nanos, ev)
-		json := len(m.text)
-		m.text = ev.AppendJSON(m.text)
-		l := line{nanos: rec.nanos, account: ev.RecipientAccountID, requestID: ev.RequestID, eventID: ev.EventID}
-		m.spans = append(m.spans, span{l: l, start: start, json: json, end: len(m.text)})
-	default:
+	if rec.kind != kindCompact {
 		r.log.Warn("audit: skipped a journal record of an unknown kind", "kind", rec.kind)
+		return
 	}
+	ev, err := r.opts.Expand(rec.payload)
+	if err != nil {
+		r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
+		return
+	}
+	m.text = appendLineHead(m.text, rec.nanos, ev)
+	json := len(m.text)
+	m.text = ev.AppendJSON(m.text)
+	l := line{nanos: rec.nanos, account: ev.RecipientAccountID, requestID: ev.RequestID, eventID: ev.EventID}
+	m.spans = append(m.spans, span{l: l, start: start, json: json, end: len(m.text)})
 }
 
 // storeMoved writes the lines gathered in r.mv to the sink and the store,

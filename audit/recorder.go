@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,10 +52,9 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock of pruning; nil is time.Now.
 	Now func() time.Time
-	// Expand builds the event of a record of RecordCompact; it must
-	// return the same event each time it is given the same record (a
-	// record may be expanded again after a crash). Needed only with
-	// RecordCompact.
+	// Expand builds the event of a record of Record; it must return the
+	// same event each time it is given the same record (a record may be
+	// expanded again after a crash). It is required.
 	Expand func(rec []byte) (*Event, error)
 	// SegmentSize is the size of the journal file, mapped into memory
 	// (DefaultSegmentSize when 0). Once half of it is used and stored, a
@@ -64,8 +62,8 @@ type Options struct {
 	SegmentSize int64
 }
 
-// A Recorder makes events durable and stores them. Record and
-// RecordCompact copy an event into the journal, a file mapped into memory
+// A Recorder makes events durable and stores them. Record copies an
+// event's record into the journal, a file mapped into memory
 // (journal.go): once they return, the event survives a crash of the
 // process, without a system call on the request path. A goroutine then
 // moves the journal into the store in batches, and on Open the records a
@@ -105,6 +103,9 @@ var errClosed = errors.New("audit: recorder closed")
 // Open opens (or creates) the journal in opts.Dir, stores what it holds,
 // and starts moving new events into the store until Close.
 func Open(ctx context.Context, opts Options) (*Recorder, error) {
+	if opts.Expand == nil {
+		return nil, errors.New("audit: open: Options.Expand is required")
+	}
 	if opts.Interval == 0 {
 		opts.Interval = defaultInterval
 	}
@@ -150,9 +151,7 @@ func (r *Recorder) replay(ctx context.Context) error {
 	}
 	seg, ok, err := openSegment(f)
 	if err != nil || !ok {
-		if err == nil {
-			err = r.replayLines(ctx, f)
-		}
+		// Not a journal (ok false): nothing was recorded in it.
 		f.Close()
 		return err
 	}
@@ -174,72 +173,12 @@ func (r *Recorder) replay(ctx context.Context) error {
 	return nil
 }
 
-// legacyHeader starts the first line of a journal of lines, written with
-// write(2) by earlier versions, followed by its id.
-const legacyHeader = "#gatehouse-audit-journal "
-
-// replayLines stores the lines of an earlier version's journal from how
-// far it was stored; a journal without a header holds nothing recorded.
-func (r *Recorder) replayLines(ctx context.Context, f *os.File) error {
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Errorf("audit: read journal: %w", err)
-	}
-	head, _, ok := bytes.Cut(data, []byte("\n"))
-	if !ok || !bytes.HasPrefix(head, []byte(legacyHeader)) {
-		return nil
-	}
-	id := string(head[len(legacyHeader):])
-	off, err := storedOffset(ctx, r.opts.Store, id)
-	if err != nil {
-		return err
-	}
-	off = max(off, int64(len(head)+1))
-	var batch []line
-	for len(data) > int(off) {
-		i := bytes.IndexByte(data[off:], '\n')
-		if i < 0 {
-			break // torn by a crash: never reported to a client
-		}
-		if l, ok := parseLine(data[off : off+int64(i)]); ok {
-			batch = append(batch, l)
-		}
-		off += int64(i) + 1
-		if len(batch) == maxBatch || len(data) == int(off) {
-			if err := storeBatch(ctx, r.opts.Store, batch, id, off); err != nil {
-				return fmt.Errorf("audit: replay journal: %w", err)
-			}
-			batch = batch[:0]
-		}
-	}
-	if len(batch) > 0 {
-		if err := storeBatch(ctx, r.opts.Store, batch, id, off); err != nil {
-			return fmt.Errorf("audit: replay journal: %w", err)
-		}
-	}
-	return forgetJournal(ctx, r.opts.Store, id)
-}
-
-// Record makes ev durable: when it returns nil, the event is in the
-// journal and will reach the store even if the process dies now. at is
-// the request's time, which orders the events.
-func (r *Recorder) Record(ev *Event, at time.Time) error {
-	bp := r.bufs.Get().(*[]byte)
-	// The line: nanos account requestID eventID JSON. The fields before
-	// the JSON key the event without decoding it.
-	b := appendLineHead((*bp)[:0], at.UnixNano(), ev)
-	b = ev.AppendJSON(b)
-	err := r.append(kindLine, at.UnixNano(), b)
-	*bp = b
-	r.bufs.Put(bp)
-	return err
-}
-
-// RecordCompact makes durable the event that Options.Expand builds from
-// rec, as Record does: the record is expanded into the event in the
-// background, and again on a replay after a crash. at is the request's
-// time, which orders the events.
-func (r *Recorder) RecordCompact(rec []byte, at time.Time) error {
+// Record makes durable the event that Options.Expand builds from rec:
+// when it returns nil, the record is in the journal and its event will
+// reach the store even if the process dies now. The record is expanded
+// into the event in the background, and again on a replay after a
+// crash. at is the request's time, which orders the events.
+func (r *Recorder) Record(rec []byte, at time.Time) error {
 	return r.append(kindCompact, at.UnixNano(), rec)
 }
 

@@ -112,7 +112,7 @@ func (s *Server) record(ex *exchange, sw *statusWriter) {
 	if s.audit != nil {
 		bp := recordBufs.Get().(*[]byte)
 		*bp = appendRecord((*bp)[:0], ex)
-		err := s.audit.RecordCompact(*bp, ex.Start)
+		err := s.audit.Record(*bp, ex.Start)
 		if cap(*bp) <= maxPooledRecord {
 			recordBufs.Put(bp)
 		}

@@ -19,7 +19,7 @@ import (
 )
 
 // The compact audit record: what a request's event needs, journaled on the
-// request path before the response is sent (audit.Recorder.RecordCompact)
+// request path before the response is sent (audit.Recorder.Record)
 // and expanded into the CloudTrail event in the background by
 // expandRecord. Building the event — parameters as nested objects, the
 // decision block, times, JSON — costs several times appending the raw
