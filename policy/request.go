@@ -68,6 +68,8 @@ type ctxEntry struct {
 	hash uint32 // keyHash(key)
 	key  string // lower-cased
 	val  value
+	// name is the key as it was set, for Each.
+	name string
 }
 
 // keyHash is FNV-1a of a lower-cased key: lookups compare it before the
@@ -113,15 +115,15 @@ func (c *Context) SetMulti(k string, vs []string) {
 	c.put(k, value{many: vs, multi: true})
 }
 
-func (c *Context) put(k string, v value) {
-	k = strings.ToLower(k)
+func (c *Context) put(name string, v value) {
+	k := strings.ToLower(name)
 	for i := range c.entries {
 		if c.entries[i].key == k {
 			c.entries[i].val = v
 			return
 		}
 	}
-	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v})
+	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v, name: name})
 }
 
 // Get returns the values of key k and whether it is present.
@@ -139,13 +141,14 @@ func (c *Context) Get(k string) ([]string, bool) {
 // Len returns the number of keys set.
 func (c *Context) Len() int { return len(c.entries) }
 
-// Each calls f for every key set, in the order they were first set.
+// Each calls f for every key set, spelled as it was first set, in the
+// order they were first set.
 func (c *Context) Each(f func(key string, values []string, multi bool)) {
 	for _, e := range c.entries {
 		if e.val.multi {
-			f(e.key, e.val.many, true)
+			f(e.name, e.val.many, true)
 		} else {
-			f(e.key, []string{e.val.one}, false)
+			f(e.name, []string{e.val.one}, false)
 		}
 	}
 }

@@ -385,7 +385,7 @@ func readDecision(r *recordReader, ex *exchange) *audit.Decision {
 		ac.Context = make(audit.Context, r.count(3))
 		for i := range ac.Context {
 			kv := &ac.Context[i]
-			kv.Key, kv.Multi = audit.KeyName(r.str()), r.byte() == 1
+			kv.Key, kv.Multi = r.str(), r.byte() == 1
 			kv.Values = make([]string, r.count(1))
 			for j := range kv.Values {
 				kv.Values[j] = r.str()

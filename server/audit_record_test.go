@@ -210,7 +210,7 @@ func directDecision(ex *exchange) *audit.Decision {
 		}
 		if c.Context != nil {
 			c.Context.Each(func(k string, vs []string, multi bool) {
-				ac.Context = append(ac.Context, audit.ContextKey{Key: audit.KeyName(k), Values: vs, Multi: multi})
+				ac.Context = append(ac.Context, audit.ContextKey{Key: k, Values: vs, Multi: multi})
 			})
 		}
 		if denied && !c.Decision.Allowed() {
