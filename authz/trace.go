@@ -13,6 +13,9 @@ import (
 type Trace struct {
 	mu     sync.Mutex
 	checks []Checked
+	// first holds the checks of a request that makes few, as most do,
+	// so that recording them allocates nothing.
+	first [2]Checked
 }
 
 // Checked is one check and its decision, with everything that went into
@@ -46,23 +49,17 @@ func traceFrom(ctx context.Context) *Trace {
 
 func (t *Trace) add(c Checked) {
 	t.mu.Lock()
+	if t.checks == nil {
+		t.checks = t.first[:0]
+	}
 	t.checks = append(t.checks, c)
 	t.mu.Unlock()
 }
 
-// Checks returns the checks made so far, in order.
+// Checks returns the checks made so far, in order. The slice is the
+// trace's own: read it, and only once the request's checks are done.
 func (t *Trace) Checks() []Checked {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]Checked(nil), t.checks...)
-}
-
-// Last returns the last check made and true, or false when none was.
-func (t *Trace) Last() (Checked, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.checks) == 0 {
-		return Checked{}, false
-	}
-	return t.checks[len(t.checks)-1], true
+	return t.checks
 }
