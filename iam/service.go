@@ -28,12 +28,13 @@ type Service struct {
 	box   *seal.Box
 	now   func() time.Time
 	log   *slog.Logger
+	pw    *passwordHasher // console passwords
 }
 
 // New returns a Service. st must be the store wrapped by the authorizer
 // (authz.Authorizer.WrapStore) so that changes take effect at once.
 func New(st store.Store, az *authz.Authorizer, box *seal.Box, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{st: st, authz: az, box: box, now: now, log: log}
+	return &Service{st: st, authz: az, box: box, now: now, log: log, pw: newPasswordHasher(defaultHashParams)}
 }
 
 // authorize requires the caller to be allowed action on resource.

@@ -308,6 +308,7 @@ func (s *Service) DeleteUser(ctx context.Context, c *authz.Caller, in *DeleteUse
 			{store.AttachPrefix(store.KindUser, u.ID), "Cannot delete entity, must detach all policies first."},
 			{store.GroupsOfPrefix(u.ID), "Cannot delete entity, must remove user from all groups first."},
 			{store.UserMFAPrefix(u.ID), "Cannot delete entity, must delete MFA device first."},
+			{store.LoginProfileKey(u.ID), "Cannot delete entity, must delete login profile first."},
 		}
 		for _, cf := range conflicts {
 			items, err := tx.List(ctx, acct, cf.prefix, "", 1)
