@@ -16,6 +16,7 @@ func iamOperations(svc *iam.Service) iamOps {
 	addManagedPolicyOperations(ops, svc)
 	addInlinePolicyOperations(ops, svc)
 	addMFAOperations(ops, svc)
+	addLoginOperations(ops, svc)
 	addSimulateOperations(ops, svc)
 	return ops
 }
