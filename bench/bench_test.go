@@ -64,7 +64,7 @@ func BenchmarkGatehouseW4(b *testing.B) {
 	}
 	decide := func(c *workload.W4Call) policy.Outcome {
 		e := dir[c.AccessKey]
-		req := policy.Request{Principal: &e.Principal, Action: c.Action, Resource: c.Resource}
+		req := policy.Request{Principal: e.Principal, Action: c.Action, Resource: c.Resource}
 		return e.Set.Evaluate(&req, nil).Outcome
 	}
 	for i := range calls {

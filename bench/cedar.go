@@ -348,7 +348,7 @@ func CedarW4(n int) (dir map[string]*CedarW4Entry, calls []CedarW4Call, entities
 	entities[act.UID] = act
 	calls = make([]CedarW4Call, n)
 	for i, j := range workload.W4Order(n) {
-		calls[i] = CedarW4Call{AccessKey: ps[j].AccessKey, Resource: cedar.NewEntityUID("Resource", cedar.String(workload.ChannelARN(ps[j].Channel)))}
+		calls[i] = CedarW4Call{AccessKey: strings.Clone(ps[j].AccessKey), Resource: cedar.NewEntityUID("Resource", cedar.String(workload.ChannelARN(ps[j].Channel)))}
 	}
 	return dir, calls, entities, act.UID, nil
 }

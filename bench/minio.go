@@ -220,7 +220,7 @@ func MinioW4(n int) (map[string]*MinioW4Entry, []MinioW4Call, error) {
 	}
 	calls := make([]MinioW4Call, n)
 	for i, j := range workload.W4Order(n) {
-		calls[i] = MinioW4Call{AccessKey: ps[j].AccessKey, Object: ps[j].Channel}
+		calls[i] = MinioW4Call{AccessKey: strings.Clone(ps[j].AccessKey), Object: ps[j].Channel}
 	}
 	return dir, calls, nil
 }

@@ -87,7 +87,7 @@ func BenchmarkW4Scale(b *testing.B) {
 }
 
 type w4 struct {
-	dir   map[string]*workload.W4Entry
+	dir   map[string]workload.W4Entry
 	calls []workload.W4Call
 }
 
@@ -107,7 +107,7 @@ func buildW4(b *testing.B, n int) *w4 {
 func benchW4(b *testing.B, w *w4) {
 	decide := func(c *workload.W4Call) policy.Outcome {
 		e := w.dir[c.AccessKey]
-		req := policy.Request{Principal: &e.Principal, Action: c.Action, Resource: c.Resource}
+		req := policy.Request{Principal: e.Principal, Action: c.Action, Resource: c.Resource}
 		return e.Set.Evaluate(&req, nil).Outcome
 	}
 	for i := range w.calls {
