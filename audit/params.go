@@ -331,6 +331,52 @@ func isSecret(lower string) bool {
 	return false
 }
 
+// RedactForm returns the query parameters with the value of every secret
+// one (Password, NewPassword, AuthenticationCode1, …, at any depth)
+// replaced by Hidden: form itself when it has none, else a copy. It is for
+// what keeps the raw parameters, such as the server's journal of compact
+// records, so that a secret never reaches a file.
+func RedactForm(form url.Values) url.Values {
+	var out url.Values
+	for k := range form {
+		if !secretParam(k) {
+			continue
+		}
+		if out == nil {
+			out = make(url.Values, len(form))
+			for k2, v := range form {
+				out[k2] = v
+			}
+		}
+		out[k] = []string{Hidden}
+	}
+	if out == nil {
+		return form
+	}
+	return out
+}
+
+// secretParam reports whether a query parameter (its last dotted part)
+// names a secret, without allocating.
+func secretParam(key string) bool {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		key = key[i+1:]
+	}
+	var buf [32]byte
+	if len(key) > len(buf) {
+		return false
+	}
+	lower := buf[:len(key)]
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return isSecret(string(lower))
+}
+
 // redact replaces the secrets in v in place. keyObj reports that v is an
 // IVS stream key (or a list of them), whose "value" is the secret.
 func redact(v any, keyObj bool) {

@@ -406,6 +406,21 @@ func TestAuditRedactsSecrets(t *testing.T) {
 	secrets = append(secrets, secret)
 	mfa := createMFA(t, ctx, root, "alice")
 	secrets = append(secrets, mfa.seed, mfa.qr)
+	// Console passwords: set, reset, changed by the user, and a wrong one.
+	passwords := []string{"Alice-Console-1", "Alice-Console-2!", "Alice-Console-3!", "Alice-Wrong-4!"}
+	secrets = append(secrets, passwords...)
+	if _, err := root.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("alice"), Password: aws.String(passwords[0])}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{UserName: aws.String("alice"), Password: aws.String(passwords[1])}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.iam(id, secret).ChangePassword(ctx, &iam.ChangePasswordInput{OldPassword: aws.String(passwords[1]), NewPassword: aws.String(passwords[2])}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.iam(id, secret).ChangePassword(ctx, &iam.ChangePasswordInput{OldPassword: aws.String(passwords[3]), NewPassword: aws.String(passwords[1])}); err == nil {
+		t.Fatal("ChangePassword accepted a wrong old password")
+	}
 	if _, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -473,6 +488,17 @@ func TestAuditRedactsSecrets(t *testing.T) {
 		t.Errorf("EnableMFADevice requestParameters: %v", p)
 	}
 
+	_, out = ts.lookupEvents(t, rootKeyID, rootSecret, map[string]any{"LookupAttributes": []map[string]string{{"AttributeKey": "EventName", "AttributeValue": "ChangePassword"}}})
+	for _, e := range out["Events"].([]any) {
+		rec = audit.Event{}
+		if err := json.Unmarshal([]byte(e.(map[string]any)["CloudTrailEvent"].(string)), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if p := rec.RequestParameters; p["oldPassword"] != audit.Hidden || p["newPassword"] != audit.Hidden {
+			t.Errorf("ChangePassword requestParameters: %v", p)
+		}
+	}
+
 	var all bytes.Buffer
 	in := map[string]any{}
 	for {
@@ -485,7 +511,7 @@ func TestAuditRedactsSecrets(t *testing.T) {
 		}
 		in["NextToken"] = tok
 	}
-	for _, name := range []string{"CreateVirtualMFADevice", "EnableMFADevice", "AssumeRole", "GetSessionToken", "GetFederationToken", "CreateChannel", "CreateStreamKey", "GetStreamKey", "BatchGetStreamKey", "GetCallerIdentity"} {
+	for _, name := range []string{"CreateLoginProfile", "UpdateLoginProfile", "ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice", "AssumeRole", "GetSessionToken", "GetFederationToken", "CreateChannel", "CreateStreamKey", "GetStreamKey", "BatchGetStreamKey", "GetCallerIdentity"} {
 		if !strings.Contains(all.String(), `"EventName":"`+name+`"`) {
 			t.Errorf("no %s event", name)
 		}
@@ -507,6 +533,7 @@ func TestAuditRedactsSecrets(t *testing.T) {
 		t.Fatalf("audit log: %v, %d lines", err, bytes.Count(sink, []byte("\n")))
 	}
 	files["--audit-log"] = sink
+	files["server log"] = []byte(ts.logs.String())
 	for name, b := range files {
 		for _, s := range secrets {
 			if len(s) < 6 {

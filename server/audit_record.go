@@ -25,8 +25,9 @@ import (
 // decision block, times, JSON — costs several times appending the raw
 // fields, and none of it has to happen before the client is answered: only
 // what it is built from has to be durable. Secrets never reach the record:
-// the response is redacted before it is appended (audit.Elements), and the
-// parameters are redacted when expanded, before anything is stored.
+// the response is redacted before it is appended (audit.Elements), and so
+// are the query parameters (audit.RedactForm); the other parameters are
+// redacted when expanded, before anything is stored.
 //
 // The record is a version byte and then, in order: strings as a uvarint
 // length and bytes, numbers as varints, flags and enums as one byte.
@@ -64,7 +65,7 @@ func appendRecord(b []byte, ex *exchange) []byte {
 	}
 	switch p := ex.Params.(type) {
 	case url.Values:
-		b = appendValues(append(b, paramsQuery), p)
+		b = appendValues(append(b, paramsQuery), audit.RedactForm(p))
 	case *restjson.Request:
 		b = appendStr(append(b, paramsREST), string(p.Body))
 		b = binary.AppendUvarint(b, uint64(len(p.Path)))

@@ -1,0 +1,46 @@
+package audit
+
+import (
+	"net/url"
+	"reflect"
+	"testing"
+)
+
+func TestRedactForm(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		in, want url.Values
+	}{
+		{"no secret", url.Values{"UserName": {"alice"}, "Action": {"GetUser"}}, nil},
+		{"passwords", url.Values{"OldPassword": {"Old-1"}, "NewPassword": {"New-2"}, "Action": {"ChangePassword"}},
+			url.Values{"OldPassword": {Hidden}, "NewPassword": {Hidden}, "Action": {"ChangePassword"}}},
+		{"any case", url.Values{"password": {"p"}, "PASSWORD": {"q"}}, url.Values{"password": {Hidden}, "PASSWORD": {Hidden}}},
+		{"nested", url.Values{"Creds.member.1.SecretAccessKey": {"s"}, "Creds.member.1.Id": {"i"}},
+			url.Values{"Creds.member.1.SecretAccessKey": {Hidden}, "Creds.member.1.Id": {"i"}}},
+		{"MFA codes", url.Values{"AuthenticationCode1": {"123456"}, "AuthenticationCode2": {"654321"}, "TokenCode": {"111111"}},
+			url.Values{"AuthenticationCode1": {Hidden}, "AuthenticationCode2": {Hidden}, "TokenCode": {Hidden}}},
+		{"a name only like a secret", url.Values{"PasswordResetRequired": {"true"}, "PasswordPolicy": {"x"}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			orig := url.Values{}
+			for k, v := range tc.in {
+				orig[k] = append([]string(nil), v...)
+			}
+			got := RedactForm(tc.in)
+			want := tc.want
+			if want == nil {
+				want = orig
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+			if !reflect.DeepEqual(tc.in, orig) {
+				t.Errorf("the form given was changed: %v", tc.in)
+			}
+		})
+	}
+	clean := url.Values{"Action": {"GetUser"}, "UserName": {"alice"}, "Tags.member.1.Key": {"k"}}
+	if n := testing.AllocsPerRun(100, func() { RedactForm(clean) }); n != 0 {
+		t.Errorf("RedactForm allocates %v times for a form without secrets", n)
+	}
+}
