@@ -84,6 +84,7 @@ func singleCases() []singleCase {
 	cs = append(cs, txCases()...)
 	cs = append(cs, generationCases()...)
 	cs = append(cs, concurrencyCases()...)
+	cs = append(cs, loginCases()...)
 	return cs
 }
 
