@@ -9,10 +9,13 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/policy"
 	"github.com/gatehouse-iam/gatehouse/store"
 )
 
-// The account password policy, and the rules every console password obeys.
+// The account password policy, the rules every new console password obeys
+// (the policy's, or IAM's default ones, and reuse prevention), and
+// ChangePassword, with which a user sets its own.
 
 // accountPattern is the form of an account id.
 var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
@@ -264,4 +267,119 @@ func (s *Service) DeleteAccountPasswordPolicy(ctx context.Context, c *authz.Call
 		return nil, err
 	}
 	return &Empty{}, nil
+}
+
+// newPassword checks password against the policy, and the user's latest
+// passwords when the policy prevents reuse, and returns the profile with
+// it set (and the reset requirement cleared).
+func (s *Service) newPassword(ctx context.Context, pol *store.AccountPasswordPolicy, lp *store.LoginProfile, password string) (*store.LoginProfile, error) {
+	if err := checkPasswordPolicy(pol, password); err != nil {
+		return nil, err
+	}
+	keep := 0
+	if pol != nil && pol.PasswordReusePrevention > 0 {
+		keep = pol.PasswordReusePrevention - 1
+		latest := append([]string{lp.Hash}, lp.History[:min(keep, len(lp.History))]...)
+		reused, err := s.pw.matchesAny(ctx, latest, password)
+		if err != nil {
+			return nil, err
+		}
+		if reused {
+			return nil, awserr.New(PasswordPolicyViolation, "Password was used recently: the account's password policy forbids reusing any of the last %d passwords.", pol.PasswordReusePrevention)
+		}
+	}
+	hash, err := s.pw.hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	next := *lp
+	next.History = nil
+	if keep > 0 {
+		next.History = append([]string{lp.Hash}, lp.History[:min(keep-1, len(lp.History))]...)
+	}
+	next.Hash, next.SetAt, next.ResetRequired = hash, s.timestamp(), false
+	return &next, nil
+}
+
+// ChangePasswordInput is the input of ChangePassword.
+type ChangePasswordInput struct {
+	OldPassword string `query:"OldPassword,required"`
+	NewPassword string `query:"NewPassword,required"`
+}
+
+// ChangePassword changes the calling IAM user's own password, given the
+// current one; the new one must satisfy the account's password policy. The
+// caller needs iam:ChangePassword on its own user ARN, which the policy's
+// AllowUsersToChangePassword grants every user (an explicit deny still
+// wins). It works for an expired password, HardExpiry or not, as AWS's API
+// does. Errors: InvalidUserType (the root user, roles, federated users),
+// NoSuchEntity (no password), AccessDenied (also for a wrong
+// OldPassword), PasswordPolicyViolation, EntityTemporarilyUnmodifiable,
+// ValidationError.
+func (s *Service) ChangePassword(ctx context.Context, c *authz.Caller, in *ChangePasswordInput) (*Empty, error) {
+	if err := validatePassword("oldPassword", in.OldPassword); err != nil {
+		return nil, err
+	}
+	if err := validatePassword("newPassword", in.NewPassword); err != nil {
+		return nil, err
+	}
+	if c.Principal.Type != policy.User {
+		return nil, awserr.New(InvalidUserType, "Only IAM users can change their own password; use UpdateLoginProfile to set another user's.")
+	}
+	acct := c.Account()
+	var (
+		u    *store.User
+		seen *store.LoginProfile
+		pol  *store.AccountPasswordPolicy
+	)
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		if pol, err = loadPasswordPolicy(ctx, tx, acct); err != nil {
+			return err
+		}
+		if err := s.authorizeSelfService(ctx, c, "ChangePassword", c.Principal.ARN, pol); err != nil {
+			return err
+		}
+		u, seen, err = loadLoginProfile(ctx, tx, acct, c.Principal.Username)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok, _, err := s.pw.verify(ctx, seen.Hash, in.OldPassword)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, awserr.New(awserr.AccessDenied, "The old password is incorrect.")
+	}
+	next, err := s.newPassword(ctx, pol, seen, in.NewPassword)
+	if err != nil {
+		return nil, err
+	}
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		return storePassword(ctx, tx, acct, u, seen, next)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+// authorizeSelfService authorizes a user's action on its own password:
+// an identity policy may allow it, and so does the account password
+// policy's AllowUsersToChangePassword when nothing denies it.
+func (s *Service) authorizeSelfService(ctx context.Context, c *authz.Caller, action, resource string, pol *store.AccountPasswordPolicy) error {
+	chk := authz.Check{Action: "iam:" + action, Resource: resource}
+	d, err := s.authz.Authorize(ctx, c, chk)
+	if err != nil {
+		return err
+	}
+	if d.Allowed() {
+		return nil
+	}
+	if c.Principal.Type == policy.User && pol != nil && pol.AllowUsersToChangePassword && d.Outcome == policy.ImplicitDeny && d.Missing == policy.SourceIdentity {
+		return nil
+	}
+	return &awserr.Error{Code: awserr.AccessDenied, Message: authz.DeniedMessage(c, chk.Action, chk.Resource, &d)}
 }
