@@ -245,6 +245,19 @@ func (s *Service) rehash(ctx context.Context, account string, seen *store.LoginP
 	})
 }
 
+// passwordLastUsed returns when a user last signed in with its password
+// (VerifyPassword), or nil.
+func passwordLastUsed(ctx context.Context, tx store.Tx, acct, userID string) (*time.Time, error) {
+	var use store.PasswordUse
+	if err := store.GetJSON(ctx, tx, store.UsagePartition, store.PasswordUseKey(acct, userID), &use); err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &use.At, nil
+}
+
 // passwordExpired reports whether a password is older than the policy's
 // MaxPasswordAge (nil: no policy, no expiry).
 func passwordExpired(pol *store.AccountPasswordPolicy, lp *store.LoginProfile, now time.Time) bool {

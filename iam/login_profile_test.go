@@ -128,13 +128,12 @@ func TestVerifyPassword(t *testing.T) {
 	if got := e.verify(t, "carol", ""); got != (PasswordCheck{}) {
 		t.Errorf("carol without a password: %+v", got)
 	}
-	// The sign-in is recorded.
-	var use store.PasswordUse
-	err := e.st.View(ctx, func(tx store.Tx) error {
-		return store.GetJSON(ctx, tx, store.UsagePartition, store.PasswordUseKey(testAccount, alice.Principal.UserID), &use)
-	})
-	if err != nil || !use.At.Equal(e.clock.Now().Truncate(time.Second)) {
-		t.Errorf("password use %v, %v", use, err)
+	// The sign-in is GetUser's PasswordLastUsed; carol never signed in.
+	if u := must[*GetUserOutput](t)(e.svc.GetUser(ctx, e.root, &GetUserInput{UserName: "alice"})).User; u.PasswordLastUsed == nil || !u.PasswordLastUsed.Equal(e.clock.Now().Truncate(time.Second)) {
+		t.Errorf("alice's PasswordLastUsed: %v", u.PasswordLastUsed)
+	}
+	if u := must[*GetUserOutput](t)(e.svc.GetUser(ctx, e.root, &GetUserInput{UserName: "carol"})).User; u.PasswordLastUsed != nil {
+		t.Errorf("carol's PasswordLastUsed: %v", u.PasswordLastUsed)
 	}
 }
 

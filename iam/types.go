@@ -53,6 +53,7 @@ type User struct {
 	UserID              string                       `xml:"UserId"`
 	Arn                 string                       `xml:"Arn"`
 	CreateDate          time.Time                    `xml:"CreateDate"`
+	PasswordLastUsed    *time.Time                   `xml:"PasswordLastUsed,omitempty"`
 	PermissionsBoundary *AttachedPermissionsBoundary `xml:"PermissionsBoundary,omitempty"`
 	Tags                *List[Tag]                   `xml:"Tags,omitempty"`
 }

@@ -165,7 +165,8 @@ func (s *Service) GetUser(ctx context.Context, c *authz.Caller, in *GetUserInput
 			return err
 		}
 		out = &GetUserOutput{User: userShape(u, true)}
-		return nil
+		out.User.PasswordLastUsed, err = passwordLastUsed(ctx, tx, c.Account(), u.ID)
+		return err
 	})
 	return out, err
 }
