@@ -137,6 +137,51 @@ func TestVerifyPassword(t *testing.T) {
 	}
 }
 
+// TestVerifyPasswordAlwaysHashes: every answer of VerifyPassword costs one
+// hash, so that its time tells nothing of whether the user, its password or
+// the account exists. With every slot of the hasher taken, each call waits
+// until one is freed.
+func TestVerifyPasswordAlwaysHashes(t *testing.T) {
+	t.Parallel()
+	e := newPasswordEnv(t)
+	ctx := context.Background()
+	e.createProfile(t, "alice", "Alice-Pass-1", false)
+	must[*CreateUserOutput](t)(e.svc.CreateUser(ctx, e.root, &CreateUserInput{UserName: "carol"}))
+	for range cap(e.svc.pw.slots) {
+		e.svc.pw.slots <- struct{}{}
+	}
+	for _, tc := range []struct {
+		name, account, user, password string
+		ok                            bool
+	}{
+		{"right password", testAccount, "alice", "Alice-Pass-1", true},
+		{"wrong password", testAccount, "alice", "Alice-Pass-2", false},
+		{"no profile", testAccount, "carol", "Alice-Pass-1", false},
+		{"no user", testAccount, "dave", "Alice-Pass-1", false},
+		{"no account", "999999999999", "alice", "Alice-Pass-1", false},
+		{"malformed input", "x", "a/b", "", false},
+	} {
+		done := make(chan PasswordCheck, 1)
+		go func() {
+			c, err := e.svc.VerifyPassword(ctx, tc.account, tc.user, tc.password)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- c
+		}()
+		select {
+		case c := <-done:
+			t.Fatalf("%s: answered %+v without hashing", tc.name, c)
+		case <-time.After(200 * time.Millisecond):
+		}
+		<-e.svc.pw.slots
+		if c := <-done; c.OK != tc.ok {
+			t.Errorf("%s: %+v", tc.name, c)
+		}
+		e.svc.pw.slots <- struct{}{}
+	}
+}
+
 func TestVerifyPasswordExpiry(t *testing.T) {
 	t.Parallel()
 	e := newPasswordEnv(t)
