@@ -96,7 +96,7 @@ func exerciseLoginProfiles(t *testing.T, ts *testServer) {
 	_, err = root.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{UserName: s("alice"), Password: s("Admin-Set-Pass-9!"), PasswordResetRequired: aws.Bool(true)})
 	step("UpdateLoginProfile", err)
 	wantAPIError(t, change(alice, "Alice-Pass-12!", "Alice-Pass-13!"), "AccessDenied", "The old password is incorrect.")
-	got, err = alice.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: s("alice")})
+	_, err = alice.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: s("alice")})
 	wantAPIError(t, err, "AccessDenied", "")
 
 	_, err = root.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: s("alice")})
