@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/media/ingest"
@@ -133,7 +134,7 @@ func (in *Ingest) Start(ctx context.Context, streamKey string, info ingest.Track
 	if err != nil {
 		return nil, err
 	}
-	ls := &liveSession{in: in, sc: t.sc, channelARN: t.ch.ARN, channelID: t.ch.ID, streamID: streamID,
+	ls := &LiveSession{in: in, sc: t.sc, channelARN: t.ch.ARN, channelID: t.ch.ID, streamID: streamID,
 		log: in.s.log.With("channel_arn", t.ch.ARN, "stream_key_arn", t.key.ARN, "stream_id", streamID)}
 	ls.log.Info("ivs stream started", "tracks", info.String())
 	return ls, nil
@@ -160,17 +161,37 @@ func audioConfigurations(info ingest.TrackInfo) []store.AudioConfiguration {
 	return out
 }
 
-// liveSession is a stream live through this node's ingest.
-type liveSession struct {
+// LiveSession is a stream live through this node's ingest. Start returns
+// one (as an ingest.Session).
+type LiveSession struct {
 	in                              *Ingest
 	sc                              scope
 	channelARN, channelID, streamID string
 	log                             *slog.Logger
+	// viewers is the stream's view count, as playback last reported it;
+	// Update records it.
+	viewers atomic.Int64
+}
+
+// ChannelARN is the ARN of the live channel.
+func (ls *LiveSession) ChannelARN() string { return ls.channelARN }
+
+// StreamID is the id of the stream (and of its session).
+func (ls *LiveSession) StreamID() string { return ls.streamID }
+
+// SetViewers reports the stream's concurrent views; the next Update
+// records them as the stream's viewerCount.
+func (ls *LiveSession) SetViewers(n int64) { ls.viewers.Store(n) }
+
+// Metadata returns the timed metadata PutMetadata kept for the stream,
+// oldest first.
+func (ls *LiveSession) Metadata(ctx context.Context) ([]store.TimedMetadata, error) {
+	return ls.in.s.ChannelMetadata(ctx, ls.sc.account, ls.sc.region, ls.channelID, ls.streamID)
 }
 
 // ours reads the channel's live stream: nil when it is not this session's
 // any more (StopStream deleted it, or another stream replaced it).
-func (ls *liveSession) ours(ctx context.Context, tx store.Tx) (*store.LiveStream, error) {
+func (ls *LiveSession) ours(ctx context.Context, tx store.Tx) (*store.LiveStream, error) {
 	cur, err := liveStream(ctx, tx, ls.sc, ls.channelID)
 	if err != nil || cur == nil || cur.StreamID != ls.streamID {
 		return nil, err
@@ -179,13 +200,15 @@ func (ls *liveSession) ours(ctx context.Context, tx store.Tx) (*store.LiveStream
 }
 
 // Update checks that the stream is still live (ingest.ErrStopped when
-// StopStream ended it) and records its health when it changed: HEALTHY
-// while media flows, STARVING when it does not.
-func (ls *liveSession) Update(ctx context.Context, st ingest.Status) error {
+// StopStream ended it) and records its health and its viewer count when
+// they changed: HEALTHY while media flows, STARVING when it does not; the
+// views SetViewers last reported.
+func (ls *LiveSession) Update(ctx context.Context, st ingest.Status) error {
 	want := store.HealthHealthy
 	if st.Starving {
 		want = store.HealthStarving
 	}
+	viewers := ls.viewers.Load()
 	var cur *store.LiveStream
 	err := ls.in.s.st.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -197,18 +220,19 @@ func (ls *liveSession) Update(ctx context.Context, st ingest.Status) error {
 		return err
 	case cur == nil:
 		return ingest.ErrStopped
-	case cur.Health == want:
+	case cur.Health == want && cur.ViewerCount == viewers:
 		return nil
 	}
+	healthChanged := cur.Health != want
 	err = ls.in.s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := ls.ours(ctx, tx)
 		if err != nil || cur == nil {
 			return err
 		}
-		cur.Health = want
+		cur.Health, cur.ViewerCount = want, viewers
 		return store.PutJSON(ctx, tx, ls.sc.account, store.IVSLiveKey(ls.sc.region, ls.channelID), cur)
 	})
-	if err == nil {
+	if err == nil && healthChanged {
 		ls.log.Info("ivs stream health changed", "health", want)
 	}
 	return err
@@ -217,7 +241,7 @@ func (ls *liveSession) Update(ctx context.Context, st ingest.Status) error {
 // End ends the stream when the encoder leaves: the live record goes and
 // the session ends, unless StopStream did it already (EndStream ended the
 // session then, and a deleted channel had to be stopped first).
-func (ls *liveSession) End(ctx context.Context) {
+func (ls *LiveSession) End(ctx context.Context) {
 	now := ls.in.s.now().UTC()
 	err := ls.in.s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := ls.ours(ctx, tx)

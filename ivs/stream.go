@@ -550,9 +550,11 @@ func (s *Service) GetStreamSession(ctx context.Context, c *authz.Caller, in *Get
 }
 
 // deleteStreamRecords removes what a deleted channel leaves behind: its
-// stream sessions, its timed metadata and its viewer-session revocations.
+// stream sessions, its timed metadata, its viewer-session revocations
+// and the marks of its used single-use playback tokens.
 func deleteStreamRecords(ctx context.Context, tx store.Tx, sc scope, channelID string) error {
-	for _, prefix := range []string{store.IVSSessionPrefix(sc.region, channelID), store.IVSRevocationPrefix(sc.region, channelID)} {
+	for _, prefix := range []string{store.IVSSessionPrefix(sc.region, channelID), store.IVSRevocationPrefix(sc.region, channelID),
+		store.IVSSingleUsePrefix(sc.region, channelID)} {
 		items, err := tx.List(ctx, sc.account, prefix, "", 0)
 		if err != nil {
 			return err

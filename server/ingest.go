@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/media/ingest"
+	"github.com/gatehouse-iam/gatehouse/media/playback"
 )
 
 // RTMP ingest: encoders publish to rtmp://INGEST/app/STREAMKEY (rtmps://
@@ -54,9 +55,11 @@ func ingestHost(host string, rtmp net.Addr, tls bool) string {
 }
 
 // initIngest builds the RTMP ingest server, RTMPS with the server's TLS
-// certificate, which makes IVS channels live.
+// certificate, which makes IVS channels live, and the HLS playback of what
+// it ingests.
 func (s *Server) initIngest() {
-	cfg := ingest.Config{Publisher: s.ivs.svc.Ingest(), Logger: s.log, Now: s.now}
+	s.hls = newPlayback(s.ivs.svc, playback.HLSConfig{Logger: s.log, Now: s.now})
+	cfg := ingest.Config{Publisher: &playbackPublisher{Ingest: s.ivs.svc.Ingest(), hub: s.hls.hub}, Logger: s.log, Now: s.now}
 	if s.tls != nil {
 		cfg.TLS = s.tls.Clone()
 	}

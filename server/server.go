@@ -68,6 +68,9 @@ type Server struct {
 	mu       sync.Mutex
 	rtmpLn   net.Listener
 
+	// hls serves the HLS of the streams rtmp ingests (playback.go).
+	hls *playbackEndpoint
+
 	// stopWatch ends the watch of the shared store and watchDone closes
 	// when it has ended; nil without one (watch.go).
 	stopWatch context.CancelFunc
@@ -314,7 +317,7 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r = clientRequest(r, s.proxies)
-	if s.serveOps(w, r) {
+	if s.serveOps(w, r) || s.servePlayback(w, r) {
 		return
 	}
 	start := time.Now()

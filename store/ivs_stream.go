@@ -159,3 +159,21 @@ func IVSRevocationPrefix(region, channelID string) string {
 func IVSRevocationKey(region, channelID, viewerID string) string {
 	return IVSRevocationPrefix(region, channelID) + hex.EncodeToString([]byte(viewerID))
 }
+
+// SingleUseMark records that a single-use playback token
+// (aws:single-use-uuid) of a channel was used; it is kept until the
+// token expires.
+type SingleUseMark struct {
+	Expires time.Time `json:"expires"`
+}
+
+// IVSSingleUsePrefix lists the single-use marks of a channel.
+func IVSSingleUsePrefix(region, channelID string) string {
+	return "ivs/" + region + "/single-use/" + channelID + "/"
+}
+
+// IVSSingleUseKey is the key of the mark of a single-use token id on a
+// channel; the id (any characters) is hex-encoded.
+func IVSSingleUseKey(region, channelID, uuid string) string {
+	return IVSSingleUsePrefix(region, channelID) + hex.EncodeToString([]byte(uuid))
+}

@@ -20,8 +20,12 @@
 //     media arrived for Config.StarveAfter). An Update that returns
 //     [ErrStopped] disconnects the encoder: that is how the other side ends
 //     a session (IVS's StopStream).
-//  6. When the encoder leaves, is disconnected or times out,
-//     [Session.End] ends the session.
+//  6. When the Session is also a [MediaSession], the server relays the
+//     media of its H.264, H.265 and AAC tracks, frame by frame, to the
+//     [Frames] its Media method returns (HLS playback remuxes them); other
+//     media is read and dropped.
+//  7. When the encoder leaves, is disconnected or times out,
+//     [Frames.Close] and then [Session.End] end the session.
 //
 // Serving:
 //

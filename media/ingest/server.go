@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/bluenviron/gortmplib"
-	"github.com/bluenviron/gortmplib/pkg/codecs"
 )
 
 // Publisher decides who may publish and records the sessions.
@@ -284,7 +283,8 @@ func (c *conn) serve(ctx context.Context) error {
 	m.stopMeasuring()
 	tracks := r.Tracks()
 	info := describe(tracks, m)
-	if err := discardMedia(r, tracks); err != nil {
+	rl, err := newRelay(r, tracks)
+	if err != nil {
 		return err
 	}
 	sess, err := cfg.Publisher.Start(ctx, key, info)
@@ -292,12 +292,12 @@ func (c *conn) serve(ctx context.Context) error {
 		return fmt.Errorf("start session: %w", err)
 	}
 	c.log.Info("rtmp publish started", "tracks", info.String(), "encoder", info.Encoder)
-	return c.live(ctx, r, m, sess)
+	return c.live(ctx, r, m, sess, rl)
 }
 
-// live reads the media of a started session until the encoder leaves, is
-// stopped or times out, then ends the session.
-func (c *conn) live(ctx context.Context, r *gortmplib.Reader, m *meter, sess Session) error {
+// live relays the media of a started session until the encoder leaves,
+// is stopped or times out, then ends the session.
+func (c *conn) live(ctx context.Context, r *gortmplib.Reader, m *meter, sess Session, rl *relay) error {
 	cfg := &c.srv.cfg
 	mctx, stopMonitor := context.WithCancel(ctx)
 	var stopped atomic.Bool
@@ -309,10 +309,14 @@ func (c *conn) live(ctx context.Context, r *gortmplib.Reader, m *meter, sess Ses
 	defer func() {
 		stopMonitor()
 		<-monitored
+		rl.close()
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endTimeout)
 		defer cancel()
 		sess.End(ectx)
 	}()
+	if err := rl.attach(sess); err != nil {
+		return err
+	}
 	for {
 		c.deadline(cfg.ReadTimeout)
 		if err := r.Read(); err != nil {
@@ -354,41 +358,6 @@ func (c *conn) monitor(ctx context.Context, m *meter, sess Session, stopped *ato
 			c.log.Warn("rtmp session update failed", "err", err)
 		}
 	}
-}
-
-// discardMedia gives every track a callback: the media is not kept yet
-// (playback will take it from here), and gortmplib needs a callback for
-// every track it reads.
-func discardMedia(r *gortmplib.Reader, tracks []*gortmplib.Track) error {
-	for _, t := range tracks {
-		switch t.Codec.(type) {
-		case *codecs.H264:
-			r.OnDataH264(t, func(time.Duration, time.Duration, [][]byte) {})
-		case *codecs.H265:
-			r.OnDataH265(t, func(time.Duration, time.Duration, [][]byte) {})
-		case *codecs.AV1:
-			r.OnDataAV1(t, func(time.Duration, [][]byte) {})
-		case *codecs.VP9:
-			r.OnDataVP9(t, func(time.Duration, []byte) {})
-		case *codecs.MPEG4Audio:
-			r.OnDataMPEG4Audio(t, func(time.Duration, []byte) {})
-		case *codecs.Opus:
-			r.OnDataOpus(t, func(time.Duration, []byte) {})
-		case *codecs.MPEG1Audio:
-			r.OnDataMPEG1Audio(t, func(time.Duration, []byte) {})
-		case *codecs.AC3:
-			r.OnDataAC3(t, func(time.Duration, []byte) {})
-		case *codecs.FLAC:
-			r.OnDataFLAC(t, func(time.Duration, []byte) {})
-		case *codecs.G711:
-			r.OnDataG711(t, func(time.Duration, []byte) {})
-		case *codecs.LPCM:
-			r.OnDataLPCM(t, func(time.Duration, []byte) {})
-		default:
-			return fmt.Errorf("unsupported codec %T", t.Codec)
-		}
-	}
-	return nil
 }
 
 // streamKeyOf reads the stream key of a publish URL: the path is

@@ -1,11 +1,15 @@
-// Package playback decides whether a viewer may play an IVS channel: it
-// checks playback authorization tokens of private channels and playback
-// restriction policies, as ../shared/spec/ivs-authorization.md section 4 says.
+// Package playback plays IVS channels: it serves the HLS of the streams
+// media/ingest receives (a [Hub] of live streams remuxed by gohlslib into
+// low-latency HLS, with PutMetadata's timed metadata as ID3, behind a
+// [Handler] at the channels' playback URLs), and it decides whether a
+// viewer may play: it checks playback authorization tokens of private
+// channels and playback restriction policies, as
+// ../shared/spec/ivs-authorization.md section 4 says.
 //
-// It does no I/O and reads no clock. The caller passes the channel, the
-// Origin header, the viewer's country, the current time, the public keys of
-// the account's playback key pairs and two small lookups (viewer-session
-// revocations, single-use marks) in a [Request].
+// Token verification does no I/O and reads no clock. The caller passes the
+// channel, the Origin header, the viewer's country, the current time, the
+// public keys of the account's playback key pairs and two small lookups
+// (viewer-session revocations, single-use marks) in a [Request].
 //
 // Importing a key pair:
 //
