@@ -208,7 +208,7 @@ func TestRecorder(t *testing.T) {
 	copy(r.seg.m[torn+4:], "\x64\x00\x00\x00 torn record")
 	record(r, 7)
 	r.cancel()
-	<-r.done
+	r.done.Wait()
 	r.seg.close()
 
 	r = open() // replays

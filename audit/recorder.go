@@ -91,8 +91,11 @@ type Recorder struct {
 	off    int64
 	mv     mover
 
+	// fault wakes the goroutine that prefaults the journal's pages.
+	fault chan struct{}
+
 	cancel    context.CancelFunc
-	done      chan struct{}
+	done      sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -118,7 +121,7 @@ func Open(ctx context.Context, opts Options) (*Recorder, error) {
 	if opts.SegmentSize == 0 {
 		opts.SegmentSize = DefaultSegmentSize
 	}
-	r := &Recorder{opts: opts, log: opts.Log, wake: make(chan struct{}, 1), done: make(chan struct{}), rotated: make(chan struct{})}
+	r := &Recorder{opts: opts, log: opts.Log, wake: make(chan struct{}, 1), fault: make(chan struct{}, 1), rotated: make(chan struct{})}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -135,7 +138,9 @@ func Open(ctx context.Context, opts Options) (*Recorder, error) {
 	r.seg, r.off = seg, segHeader
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
-	go r.run(mctx)
+	r.done.Go(func() { r.run(mctx) })
+	r.done.Go(func() { r.prefault(mctx) })
+	r.wakePrefault()
 	return r, nil
 }
 
@@ -191,12 +196,16 @@ func (r *Recorder) append(kind byte, nanos int64, payload []byte) error {
 	var timeout <-chan time.Time
 	for {
 		r.segMu.RLock()
-		err := errClosed
+		err, near := errClosed, false
 		if r.seg != nil {
 			err = r.seg.append(kind, nanos, payload)
+			near = r.seg.nearFaulted()
 		}
 		rotated := r.rotated
 		r.segMu.RUnlock()
+		if near {
+			r.wakePrefault()
+		}
 		if !errors.Is(err, errFull) {
 			if err == nil {
 				r.poke()
@@ -233,9 +242,39 @@ func appendField(b []byte, s string) []byte {
 	return append(append(b, s...), ' ')
 }
 
+// prefault faults in the journal's pages ahead of the writers (see
+// journal.go) whenever they wake it, until ctx ends.
+func (r *Recorder) prefault(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.fault:
+		}
+		for r.prefaultChunk() && ctx.Err() == nil {
+		}
+	}
+}
+
+// prefaultChunk prefaults one chunk of the current journal, holding it
+// shared so that it is not unmapped meanwhile, and reports whether there
+// is more to do.
+func (r *Recorder) prefaultChunk() bool {
+	r.segMu.RLock()
+	defer r.segMu.RUnlock()
+	return r.seg != nil && r.seg.prefault()
+}
+
+// wakePrefault wakes the prefaulting goroutine.
+func (r *Recorder) wakePrefault() {
+	select {
+	case r.fault <- struct{}{}:
+	default:
+	}
+}
+
 // run moves events into the store until ctx ends, and prunes.
 func (r *Recorder) run(ctx context.Context) {
-	defer close(r.done)
 	r.prune(ctx)
 	prune := time.NewTicker(pruneEvery)
 	defer prune.Stop()
@@ -300,22 +339,13 @@ func (r *Recorder) move(ctx context.Context, rotate bool) error {
 	if !rotate && !r.full.Load() && r.off < r.opts.SegmentSize/2 {
 		return nil
 	}
-	// Writers wait while the last records are stored and the journal
-	// replaced.
-	r.segMu.Lock()
-	defer r.segMu.Unlock()
-	if err := r.moveLocked(ctx, false); err != nil {
-		return err
-	}
-	seg, err := createSegment(journalPath(r.opts.Dir), r.opts.SegmentSize)
+	old, err := r.rotate(ctx)
 	if err != nil {
 		return err
 	}
-	old := r.seg
-	r.seg, r.off = seg, segHeader
-	r.full.Store(false)
-	close(r.rotated)
-	r.rotated = make(chan struct{})
+	r.wakePrefault()
+	// Unmapped after the writers went on: unmapping many dirty pages
+	// takes a while.
 	if err := old.close(); err != nil {
 		r.log.Warn("audit: close a replaced journal", "err", err)
 	}
@@ -326,12 +356,32 @@ func (r *Recorder) move(ctx context.Context, rotate bool) error {
 	return nil
 }
 
+// rotate stores the last records of the journal and replaces it with a
+// new one, while writers wait, and returns the old one.
+func (r *Recorder) rotate(ctx context.Context) (*segment, error) {
+	r.segMu.Lock()
+	defer r.segMu.Unlock()
+	if err := r.moveLocked(ctx, false); err != nil {
+		return nil, err
+	}
+	seg, err := createSegment(journalPath(r.opts.Dir), r.opts.SegmentSize)
+	if err != nil {
+		return nil, err
+	}
+	old := r.seg
+	r.seg, r.off = seg, segHeader
+	r.full.Store(false)
+	close(r.rotated)
+	r.rotated = make(chan struct{})
+	return old, nil
+}
+
 // Close stops the mover, stores what the journal holds, and closes it.
 // Record returns an error after Close.
 func (r *Recorder) Close() error {
 	r.closeOnce.Do(func() {
 		r.cancel()
-		<-r.done
+		r.done.Wait()
 		err := r.Flush(context.Background())
 		r.segMu.Lock()
 		defer r.segMu.Unlock()
