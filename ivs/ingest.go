@@ -169,9 +169,17 @@ type LiveSession struct {
 	channelARN, channelID, streamID string
 	log                             *slog.Logger
 	// viewers is the stream's view count, as playback last reported it;
-	// Update records it.
-	viewers atomic.Int64
+	// Update records it, at most every ViewerCountInterval, and
+	// viewersRecorded is when it last did (Update only).
+	viewers         atomic.Int64
+	viewersRecorded time.Time
 }
+
+// ViewerCountInterval is the least time between two records of a live
+// stream's changed viewerCount: every write of the store bumps the
+// account's generation, and IVS itself takes up to 15 s to count a new
+// view.
+const ViewerCountInterval = 5 * time.Second
 
 // ChannelARN is the ARN of the live channel.
 func (ls *LiveSession) ChannelARN() string { return ls.channelARN }
@@ -202,7 +210,7 @@ func (ls *LiveSession) ours(ctx context.Context, tx store.Tx) (*store.LiveStream
 // Update checks that the stream is still live (ingest.ErrStopped when
 // StopStream ended it) and records its health and its viewer count when
 // they changed: HEALTHY while media flows, STARVING when it does not; the
-// views SetViewers last reported.
+// views SetViewers last reported (at most every ViewerCountInterval).
 func (ls *LiveSession) Update(ctx context.Context, st ingest.Status) error {
 	want := store.HealthHealthy
 	if st.Starving {
@@ -220,10 +228,12 @@ func (ls *LiveSession) Update(ctx context.Context, st ingest.Status) error {
 		return err
 	case cur == nil:
 		return ingest.ErrStopped
-	case cur.Health == want && cur.ViewerCount == viewers:
+	}
+	now := ls.in.s.now()
+	healthChanged := cur.Health != want
+	if !healthChanged && (cur.ViewerCount == viewers || now.Sub(ls.viewersRecorded) < ViewerCountInterval) {
 		return nil
 	}
-	healthChanged := cur.Health != want
 	err = ls.in.s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := ls.ours(ctx, tx)
 		if err != nil || cur == nil {
@@ -232,10 +242,14 @@ func (ls *LiveSession) Update(ctx context.Context, st ingest.Status) error {
 		cur.Health, cur.ViewerCount = want, viewers
 		return store.PutJSON(ctx, tx, ls.sc.account, store.IVSLiveKey(ls.sc.region, ls.channelID), cur)
 	})
-	if err == nil && healthChanged {
+	if err != nil {
+		return err
+	}
+	ls.viewersRecorded = now
+	if healthChanged {
 		ls.log.Info("ivs stream health changed", "health", want)
 	}
-	return err
+	return nil
 }
 
 // End ends the stream when the encoder leaves: the live record goes and

@@ -123,14 +123,31 @@ func TestIngestRecordsViewers(t *testing.T) {
 	if ls.ChannelARN() != out.Channel.Arn || len(ls.StreamID()) != 26 {
 		t.Fatalf("session of %s, %s", ls.ChannelARN(), ls.StreamID())
 	}
-	for _, n := range []int64{3, 3, 0} {
-		ls.SetViewers(n)
-		if err := ls.Update(ctx, ingest.Status{}); err != nil {
+	// A change is recorded at most every ViewerCountInterval (the test
+	// clock stands still: viewersRecorded is moved back instead), or with
+	// a change of health.
+	steps := []struct {
+		viewers, want  int64
+		wait, starving bool
+	}{
+		{3, 3, true, false},
+		{5, 3, false, false},
+		{5, 5, true, false},
+		{0, 0, false, true},
+		{0, 0, true, false},
+	}
+	for i, st := range steps {
+		if st.wait {
+			ls.viewersRecorded = ls.viewersRecorded.Add(-ViewerCountInterval)
+		}
+		ls.SetViewers(st.viewers)
+		if err := ls.Update(ctx, ingest.Status{Starving: st.starving}); err != nil {
 			t.Fatal(err)
 		}
+		n := st.want
 		got, err := e.svc.GetStream(ctx, e.root, &ChannelARNInput{ChannelArn: out.Channel.Arn})
 		if err != nil || got.Stream.ViewerCount != n {
-			t.Fatalf("viewerCount %+v %v, want %d", got, err, n)
+			t.Fatalf("step %d: viewerCount %+v %v, want %d", i, got, err, n)
 		}
 		list, err := e.svc.ListStreams(ctx, e.root, &ListStreamsInput{})
 		if err != nil || len(list.Streams) != 1 || list.Streams[0].ViewerCount != n {
