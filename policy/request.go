@@ -123,6 +123,10 @@ func (c *Context) put(name string, v value) {
 			return
 		}
 	}
+	if c.entries == nil {
+		// A request sets some eight keys: one allocation, not four.
+		c.entries = make([]ctxEntry, 0, 8)
+	}
 	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v, name: name})
 }
 

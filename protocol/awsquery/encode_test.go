@@ -1,0 +1,57 @@
+package awsquery
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+type userResult struct {
+	User struct {
+		UserName string
+		Tags     []struct{ Key, Value string } `xml:"Tags>member"`
+	}
+}
+
+type keyResult struct {
+	AccessKey struct{ AccessKeyId, Status string }
+}
+
+// TestWriteResultReusesItsScratch: responses written one after another
+// (through the pooled encoder and buffer, including after an output that
+// cannot be encoded) are each exactly the document written alone.
+func TestWriteResultReusesItsScratch(t *testing.T) {
+	var u userResult
+	u.User.UserName = "alice & bob"
+	u.User.Tags = []struct{ Key, Value string }{{"team", "<live>"}}
+	k := keyResult{}
+	k.AccessKey.AccessKeyId, k.AccessKey.Status = "AKIAEXAMPLE", "Active"
+	write := func(action string, out any) (string, error) {
+		w := httptest.NewRecorder()
+		err := WriteResult(w, IAMNamespace, action, "req-1", out)
+		return w.Body.String(), err
+	}
+	const wantUser = `<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult><User><UserName>alice &amp; bob</UserName><Tags><member><Key>team</Key><Value>&lt;live&gt;</Value></member></Tags></User></GetUserResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></GetUserResponse>`
+	const wantKey = `<CreateAccessKeyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><CreateAccessKeyResult><AccessKey><AccessKeyId>AKIAEXAMPLE</AccessKeyId><Status>Active</Status></AccessKey></CreateAccessKeyResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></CreateAccessKeyResponse>`
+	for i, tc := range []struct {
+		action string
+		out    any
+		want   string
+	}{
+		{"GetUser", &u, wantUser},
+		{"CreateAccessKey", &k, wantKey},
+		{"Broken", &struct{ C chan int }{}, ""},
+		{"GetUser", &u, wantUser},
+		{"CreateAccessKey", &k, wantKey},
+	} {
+		got, err := write(tc.action, tc.out)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("%d %s: no error for an output XML cannot hold", i, tc.action)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%d %s: %v\n got %s\nwant %s", i, tc.action, err, got, tc.want)
+		}
+	}
+}
