@@ -24,7 +24,7 @@ func testLoginRecordsRoundTrip(t *testing.T, s store.Store) {
 	ctx := testContext(t)
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	lp := store.LoginProfile{UserID: "AIDAABCDEFGHIJKLMNOPQ", CreatedAt: at, SetAt: at.Add(time.Hour), ResetRequired: true,
-		Hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+		Hash:    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
 		History: []string{"$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdG9sZHNhbHQ$b2xkaGFzaG9sZGhhc2hvbGRoYXNob2xkaGFzaG9sZA"}}
 	pol := store.AccountPasswordPolicy{MinimumPasswordLength: 14, RequireSymbols: true, RequireNumbers: true, RequireUppercaseCharacters: true,
 		RequireLowercaseCharacters: true, AllowUsersToChangePassword: true, MaxPasswordAge: 90, PasswordReusePrevention: 24, HardExpiry: true}
