@@ -77,6 +77,12 @@ func (s *Server) serveCloudTrail(ctx context.Context, w http.ResponseWriter, r *
 		return
 	}
 	ex.Caller = caller
+	s.dispatchCloudTrail(ctx, w, r, body, ex)
+}
+
+// dispatchCloudTrail serves the CloudTrail request of ex.Caller,
+// authenticated.
+func (s *Server) dispatchCloudTrail(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, ex *exchange) {
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, cloudTrailTarget)
 	if r.Method != http.MethodPost || !ok {
@@ -89,20 +95,12 @@ func (s *Server) serveCloudTrail(ctx context.Context, w http.ResponseWriter, r *
 		writeJSONError(w, ex.ID, ex.fail(awserr.New("UnsupportedOperationException", "Gatehouse serves only CloudTrail's LookupEvents, not %s.", op)))
 		return
 	}
-	out, err := s.lookupEvents(ctx, caller, body)
+	out, err := s.lookupEvents(ctx, ex.Caller, body)
 	if err != nil {
 		writeJSONError(w, ex.ID, ex.fail(err))
 		return
 	}
-	ex.Result = out
-	b, err := json.Marshal(out)
-	if err != nil {
-		writeJSONError(w, ex.ID, ex.fail(awserr.Internal(err)))
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("x-amzn-RequestId", ex.ID)
-	_, _ = w.Write(b)
+	writeJSONResult(w, ex, "application/x-amz-json-1.1", out)
 }
 
 // lookupEvents authorizes and runs a LookupEvents request.

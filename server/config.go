@@ -77,6 +77,9 @@ type Config struct {
 	// serve` defaults to DefaultRateLimit and DefaultRateBurst.
 	RateLimit float64
 	RateBurst int
+	// ConsoleIdleTimeout ends a console session after this long without a
+	// request (0: 30 minutes); a session lasts 12 hours at most.
+	ConsoleIdleTimeout time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -103,6 +106,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditRetention < 0 {
 		errs = append(errs, fmt.Errorf("--audit-retention %v is negative", c.AuditRetention))
+	}
+	if c.ConsoleIdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("--console-idle-timeout %v is negative", c.ConsoleIdleTimeout))
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 || c.ReadHeaderTimeout < 0 {
 		errs = append(errs, fmt.Errorf("--rate-limit %v, --rate-burst %d and the read-header timeout %v must not be negative", c.RateLimit, c.RateBurst, c.ReadHeaderTimeout))

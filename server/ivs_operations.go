@@ -130,6 +130,11 @@ func (s *Server) serveIVS(ctx context.Context, w http.ResponseWriter, r *http.Re
 		return
 	}
 	ex.Caller = caller
+	s.dispatchIVS(ctx, w, r, body, ex)
+}
+
+// dispatchIVS serves the IVS request of ex.Caller, authenticated.
+func (s *Server) dispatchIVS(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, ex *exchange) {
 	rt, params, ok := s.ivs.route(r)
 	if !ok {
 		restjson.WriteError(w, ex.ID, ex.fail(awserr.New("UnknownOperationException", "Unknown operation: %s %s", r.Method, r.URL.EscapedPath())))
@@ -138,7 +143,7 @@ func (s *Server) serveIVS(ctx context.Context, w http.ResponseWriter, r *http.Re
 	ex.Operation = rt.name
 	req := &restjson.Request{Body: body, Path: params, Query: r.URL.Query()}
 	ex.Params = req
-	out, err := rt.op(ctx, caller, req)
+	out, err := rt.op(ctx, ex.Caller, req)
 	if err != nil {
 		restjson.WriteError(w, ex.ID, ex.fail(err))
 		return

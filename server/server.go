@@ -32,6 +32,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/store"
 	"github.com/gatehouse-iam/gatehouse/store/postgres"
 	"github.com/gatehouse-iam/gatehouse/store/sqlite"
+	"github.com/gatehouse-iam/gatehouse/web"
 )
 
 // maxBodyBytes bounds a request body.
@@ -83,6 +84,9 @@ type Server struct {
 
 	// metrics are the Prometheus metrics; nil when they are off.
 	metrics *metrics
+
+	// console serves the web console (console.go).
+	console *web.Console
 
 	// audit records the audit trail (nil when it is off) in auditStore,
 	// and auditLog is the --audit-log file.
@@ -161,6 +165,7 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	s.initSTS(box)
 	s.initIVS(box)
 	s.initIngest()
+	s.console = web.New(web.Options{Backend: consoleBackend{s}, IdleTimeout: cfg.ConsoleIdleTimeout, Log: log})
 	s.metrics.watch(s)
 	if err := s.openAudit(ctx, stdout); err != nil {
 		s.Close()
@@ -317,9 +322,17 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r = clientRequest(r, s.proxies)
-	if s.serveOps(w, r) || s.servePlayback(w, r) {
+	if s.serveOps(w, r) || s.servePlayback(w, r) || s.serveConsole(w, r) {
 		return
 	}
+	s.serveExchange(w, r, s.serveSigned)
+}
+
+// serveExchange takes an API request through the path every one takes —
+// request id, body limit, panic recovery, audit record, log and metrics —
+// and hands it to serve, which authenticates it (a SigV4 signature, or a
+// console session) and answers it.
+func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve func(ctx context.Context, sw *statusWriter, body []byte, ex *exchange)) {
 	start := time.Now()
 	ex := &exchange{ID: audit.NewRequestID(start), Start: start, R: r}
 	sw := &statusWriter{ResponseWriter: w, buffered: s.audit != nil}
@@ -337,6 +350,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeEarlyError(sw, ex, bodyError(err))
 		return
 	}
+	serve(ctx, sw, body, ex)
+}
+
+// serveSigned authenticates a request by its SigV4 signature and serves it.
+func (s *Server) serveSigned(ctx context.Context, sw *statusWriter, body []byte, ex *exchange) {
+	r := ex.R
 	signed, err := s.auth.verifier.Parse(r)
 	if err != nil {
 		s.writeEarlyError(sw, ex, sigError(err))

@@ -75,6 +75,7 @@ gracefully.`,
 	fl.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fl.Float64Var(&cfg.RateLimit, "rate-limit", server.DefaultRateLimit, "API requests a second one principal may send sustained (and one client address whose requests fail authentication); 0 turns rate limiting off")
 	fl.IntVar(&cfg.RateBurst, "rate-burst", server.DefaultRateBurst, "API requests one principal may send at once above --rate-limit")
+	fl.DurationVar(&cfg.ConsoleIdleTimeout, "console-idle-timeout", server.DefaultConsoleIdleTimeout, "a console session ends after this long without a request (12 h at most in any case)")
 	fl.StringSliceVar(&cfg.TrustedProxies, "trusted-proxy", nil, "CIDR or address of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
 	return cmd
 }
