@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -25,6 +27,10 @@ type browser struct {
 	ctx      context.Context
 	endpoint string
 	shots    string
+
+	// mu guards exceptions: the JavaScript errors no code caught.
+	mu         sync.Mutex
+	exceptions []string
 }
 
 // newBrowser starts Chromium with an empty profile.
@@ -49,8 +55,21 @@ func newBrowser(t *testing.T, endpoint string) *browser {
 		chromedp.WindowSize(1280, 900),
 	)
 	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(ctx)
+	b := &browser{t: t, endpoint: endpoint}
+	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			b.mu.Lock()
+			b.exceptions = append(b.exceptions, msg)
+			b.mu.Unlock()
+		}
+	}))
 	t.Cleanup(cancelTab)
+	b.ctx = ctx
 	// Screenshots go to a temporary directory, or to
 	// GATEHOUSE_CONSOLE_SHOTS to keep them.
 	shots := os.Getenv("GATEHOUSE_CONSOLE_SHOTS")
@@ -59,7 +78,7 @@ func newBrowser(t *testing.T, endpoint string) *browser {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{t: t, ctx: ctx, endpoint: endpoint, shots: shots}
+	b.shots = shots
 	// The browser starts with the first action on ctx itself: a derived
 	// context's end would stop it.
 	if err := chromedp.Do(ctx); err != nil {
@@ -67,6 +86,17 @@ func newBrowser(t *testing.T, endpoint string) *browser {
 	}
 	b.do(chromedp.Navigate(endpoint + "/console/"))
 	return b
+}
+
+// checkExceptions fails the test if the page threw an error no code
+// caught.
+func (b *browser) checkExceptions() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.exceptions {
+		b.t.Errorf("uncaught JavaScript error: %s", e)
+	}
 }
 
 // do runs actions, failing the test (with the page's text) on an error.
@@ -257,6 +287,29 @@ func TestConsoleInChromium(t *testing.T) {
 	b.do(chromedp.Click(chromedp.CSS("#audit-results .why-button")))
 	b.waitText("#audit-explanation", "Decision: Allow")
 	b.shot("audit")
+
+	// The other pages, each once.
+	b.goTo("simulator")
+	b.do(chromedp.SetValue(chromedp.ID("sim-principal"), "arn:aws:iam::123456789012:user/mateo"),
+		chromedp.SendKeys(chromedp.ID("sim-actions"), "ivs:GetChannel"),
+		chromedp.SetValue(chromedp.ID("sim-resources"), alpha+"\n"+beta),
+		chromedp.Click(chromedp.ID("sim-submit")))
+	b.waitText("main table", "allowed")
+	b.waitText("main table", "implicitDeny")
+	b.waitText("main table", "OneChannel (user-managed) at line 10, column")
+	b.shot("simulator")
+	b.goTo("credentials")
+	b.waitText("h1", "My security credentials")
+	b.do(chromedp.Click(chromedp.ID("create-access-key")))
+	b.wait(`document.querySelector('#new-secret-access-key')?.textContent.length === 40`)
+	b.shot("credentials")
+	for _, page := range []struct{ route, heading string }{
+		{"groups", "Groups"}, {"roles", "Roles"}, {"policies", "Managed policies"}, {"playback-keys", "Playback key pairs"},
+	} {
+		b.goTo(page.route)
+		b.waitText("main", page.heading)
+		b.wait(`!document.querySelector('main .error')`)
+	}
 	b.signOut()
 
 	// The one-channel user.
@@ -298,4 +351,5 @@ func TestConsoleInChromium(t *testing.T) {
 	b.goTo("channels")
 	b.waitText("#channel-list", "alpha")
 	b.shot("mfa-user-channels")
+	b.checkExceptions()
 }

@@ -233,6 +233,11 @@ export async function simulatorPage(view, s) {
       PolicySourceArn: principal.value.trim(), ActionNames: items(actions.value),
       ResourceArns: items(resources.value).length ? items(resources.value) : undefined, ContextEntries: entries,
     });
+    // One row per action and resource: the resource-specific results
+    // when the action has them.
+    const rows = list(r.EvaluationResults).flatMap((x) => (list(x.ResourceSpecificResults).length
+      ? list(x.ResourceSpecificResults).map((rr) => ({ ...rr, EvalActionName: x.EvalActionName, EvalDecision: rr.EvalResourceDecision }))
+      : [x]));
     out.replaceChildren(table('Results', [
       ['Action', (x) => x.EvalActionName],
       ['Resource', (x) => x.EvalResourceName],
@@ -240,7 +245,7 @@ export async function simulatorPage(view, s) {
       ['Deciding statements', (x) => h('ul', {}, list(x.MatchedStatements).map((m) => h('li', {},
         `${m.SourcePolicyId} (${m.SourcePolicyType})${m.StartPosition ? ` at line ${m.StartPosition.Line}, column ${m.StartPosition.Column}` : ''}`)))],
       ['Missing context keys', (x) => list(x.MissingContextValues).join(', ')],
-    ], list(r.EvaluationResults)));
+    ], rows));
   });
   view.append(form, out);
 }
