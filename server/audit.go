@@ -54,6 +54,10 @@ func (s *Server) openAudit(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
+// auditPageSize is the page size of audit.db: its values are batches of
+// events, some kilobytes each, which 4 KiB pages split into many.
+const auditPageSize = 64 << 10
+
 // openAuditStore returns where audit events are stored: with SQLite, a
 // database of their own (audit.db in the data directory), so that storing
 // events never waits for, nor holds up, the single writer of the main
@@ -63,7 +67,7 @@ func openAuditStore(ctx context.Context, cfg Config, raw store.Store) (store.Sto
 	if strings.HasPrefix(cfg.Store, "postgres://") || strings.HasPrefix(cfg.Store, "postgresql://") {
 		return raw, nil
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "audit.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "audit.db"), sqlite.PageSize(auditPageSize))
 	if err != nil {
 		return nil, fmt.Errorf("audit store: %w", err)
 	}

@@ -42,11 +42,32 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
+// An Option changes how Open opens a database.
+type Option func(*options)
+
+type options struct {
+	pageSize int
+}
+
+// PageSize sets the page size, in bytes (a power of two from 512 to
+// 65536), of a database Open creates; a database that exists keeps its
+// own. Large pages suit a database of large values, such as batches of
+// audit events: a value then spans a few pages instead of dozens, each
+// written, read and checkpointed on its own.
+func PageSize(n int) Option { return func(o *options) { o.pageSize = n } }
+
 // Open opens the SQLite database at path, creating the file (mode 0600)
 // if it does not exist, and brings its schema up to date. path names a
 // file; in-memory databases are not supported, since Updates and Views use
 // separate connections. Several processes may open the same file.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if n := o.pageSize; n != 0 && (n < 512 || n > 65536 || n&(n-1) != 0) {
+		return nil, fmt.Errorf("sqlite: open: page size %d is not a power of two from 512 to 65536", n)
+	}
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: open: %q is not a file path", path)
 	}
@@ -64,6 +85,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 
+	if o.pageSize != 0 {
+		if err := createWithPageSize(ctx, abs, o.pageSize); err != nil {
+			return nil, err
+		}
+	}
 	writer, err := openPool(abs, url.Values{
 		"_pragma": {
 			fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis),
@@ -118,6 +144,30 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: prepare: %w", err)
 	}
 	return db, nil
+}
+
+// createWithPageSize gives the database at abs pages of n bytes if it is
+// still empty, by switching it to WAL mode right after setting the page
+// size (the first change to a database fixes its page size, and the driver
+// runs a DSN's pragmas in alphabetical order: journal_mode before
+// page_size). A database that exists keeps its page size.
+func createWithPageSize(ctx context.Context, abs string, n int) error {
+	db, err := openPool(abs, url.Values{"_pragma": {
+		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis),
+		fmt.Sprintf("page_size(%d)", n),
+	}})
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	_, err = db.ExecContext(ctx, "PRAGMA journal_mode=WAL")
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: open: page size: %w", err)
+	}
+	return nil
 }
 
 // openPool opens a connection pool on the file at abs with the driver

@@ -182,6 +182,45 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
+// TestPageSize: a database created with PageSize has pages of that size,
+// still in WAL mode; one that exists keeps its own; a size SQLite cannot
+// take is refused.
+func TestPageSize(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	pageSize := func(db *DB) (size int, mode string) {
+		t.Helper()
+		if err := db.writer.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		return size, mode
+	}
+	db, err := Open(ctx, path, PageSize(64<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, mode := pageSize(db); size != 64<<10 || mode != "wal" {
+		t.Errorf("new database: page size %d, journal mode %s; want 65536, wal", size, mode)
+	}
+	db.Close()
+	db, err = Open(ctx, path, PageSize(4<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, _ := pageSize(db); size != 64<<10 {
+		t.Errorf("existing database: page size %d, want it kept at 65536", size)
+	}
+	db.Close()
+	for _, bad := range []int{256, 3000, 128 << 10} {
+		if _, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), PageSize(bad)); err == nil {
+			t.Errorf("PageSize(%d): no error", bad)
+		}
+	}
+}
+
 func TestLoadMigrations(t *testing.T) {
 	ms, err := store.LoadMigrations(migrationFiles)
 	if err != nil || len(ms) == 0 || ms[0].Name != "001_initial.sql" {
