@@ -115,6 +115,25 @@ func TestConsoleAPIAuthentication(t *testing.T) {
 			t.Fatalf("%d %v %s", res.StatusCode, res.Header, body)
 		}
 	})
+	t.Run("an IAM user's access key does not sign in as root", func(t *testing.T) {
+		ctx := ctxT(t)
+		if _, err := ts.rootIAM().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("keyholder")}); err != nil {
+			t.Fatal(err)
+		}
+		key, err := ts.rootIAM().CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("keyholder")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []map[string]string{
+			{"type": "root", "accessKeyId": aws.ToString(key.AccessKey.AccessKeyId), "secretAccessKey": aws.ToString(key.AccessKey.SecretAccessKey)},
+			{"type": "root", "accessKeyId": rootKeyID, "secretAccessKey": rootSecret[:39] + "x"},
+		} {
+			b, _ := json.Marshal(in)
+			if res, body := newConsoleClient(t, ts.endpoint).call("/console/api/signin", "application/json", string(b), false); res.StatusCode != 401 {
+				t.Fatalf("sign-in as root with %s: %d %s", in["accessKeyId"], res.StatusCode, body)
+			}
+		}
+	})
 	t.Run("an idle session expires", func(t *testing.T) {
 		c := newConsoleClient(t, ts.endpoint)
 		c.signIn(map[string]string{"type": "root", "accessKeyId": rootKeyID, "secretAccessKey": rootSecret})

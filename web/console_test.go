@@ -329,6 +329,14 @@ func TestValidatePolicy(t *testing.T) {
 			t.Fatalf("%d", w.Code)
 		}
 	})
+	t.Run("waiting for the MFA code", func(t *testing.T) {
+		c, _ := newConsole(t, fakeBackend{})
+		cl := &client{t: t, c: c}
+		cl.do("POST", "/console/api/signin", `{"type":"user","account":"123456789012","userName":"bob","password":"right-password"}`, nil)
+		if w := cl.do("POST", "/console/api/validate-policy", `{"document":"{}"}`, map[string]string{CSRFHeader: cl.csrf}); w.Code != http.StatusUnauthorized {
+			t.Fatalf("%d", w.Code)
+		}
+	})
 }
 
 func TestAssets(t *testing.T) {

@@ -71,7 +71,7 @@ func ValidatePolicy(doc []byte, kind policy.Kind) Validation {
 // needs no authorization beyond the session (as `gatehouse policy
 // validate` needs none).
 func (c *Console) serveValidate(w http.ResponseWriter, r *http.Request) {
-	if _, err := c.Authenticate(r); err != nil && !errors.Is(err, ErrNotActive) {
+	if s, err := c.Authenticate(r); err != nil && !(errors.Is(err, ErrNotActive) && s.State == PasswordChange) {
 		writeError(w, http.StatusUnauthorized, "NotSignedIn", "Sign in to validate policies.")
 		return
 	}
