@@ -33,6 +33,7 @@ import (
 //	POST /console/api/cloudtrail      AWS JSON 1.1 with X-Amz-Target, as CloudTrail
 //	POST /console/api/explain         {"requestId"}: an audit event explained
 const (
+	consoleAPI           = "/console/api/"
 	consoleAPIIAM        = "/console/api/iam"
 	consoleAPIIVS        = "/console/api/ivs/"
 	consoleAPICloudTrail = "/console/api/cloudtrail"

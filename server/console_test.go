@@ -115,6 +115,17 @@ func TestConsoleAPIAuthentication(t *testing.T) {
 			t.Fatalf("%d %v %s", res.StatusCode, res.Header, body)
 		}
 	})
+	t.Run("a body too large is refused in the service's format", func(t *testing.T) {
+		big := `{"arn":"` + strings.Repeat("a", 2<<20) + `"}`
+		res, body := root.call("/console/api/ivs/GetChannel", "application/json", big, true)
+		if res.StatusCode != 413 || res.Header.Get("x-amzn-ErrorType") == "" || strings.HasPrefix(body, "<") {
+			t.Fatalf("IVS: %d %v %.200s", res.StatusCode, res.Header, body)
+		}
+		res, body = root.call("/console/api/iam", "application/x-www-form-urlencoded", "Action=ListUsers&X="+strings.Repeat("a", 2<<20), true)
+		if res.StatusCode != 413 || !strings.Contains(body, "<Code>RequestEntityTooLargeException</Code>") {
+			t.Fatalf("IAM: %d %.200s", res.StatusCode, body)
+		}
+	})
 	t.Run("an IAM user's access key does not sign in as root", func(t *testing.T) {
 		ctx := ctxT(t)
 		if _, err := ts.rootIAM().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("keyholder")}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/awserr"
@@ -61,6 +62,12 @@ func bodyError(err error) *awserr.Error {
 // the service: in REST-JSON when its method and path are an IVS
 // operation's, in the query protocol's XML otherwise.
 func (s *Server) writeEarlyError(w http.ResponseWriter, ex *exchange, err error) {
+	if strings.HasPrefix(ex.R.URL.Path, consoleAPI) {
+		// A console API call: in its service's format.
+		ex.Service, ex.Region = s.consoleService(ex.R.URL.Path)
+		s.consoleError(w, ex, err)
+		return
+	}
 	if _, _, ok := s.ivs.route(ex.R); ok {
 		restjson.WriteError(w, ex.ID, ex.fail(err))
 		return
