@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gatehouse-iam/gatehouse/store/sqlite"
 )
 
 // TestJournalConcurrentRotation: writers at once on a journal small
@@ -18,11 +16,7 @@ import (
 func TestJournalConcurrentRotation(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "audit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestStore(t, dir)
 	base := time.Now().Add(-time.Minute)
 	r, err := Open(ctx, Options{Dir: dir, Store: st, Interval: time.Millisecond, SegmentSize: 64 << 10, Expand: testExpand})
 	if err != nil {

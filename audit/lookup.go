@@ -155,6 +155,8 @@ func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
 		start = q.Start.Truncate(time.Second).UnixNano()
 	}
 	page := Page{Events: []LookupEvent{}}
+	var batches batchReader
+	defer batches.close()
 	err = st.View(ctx, func(tx store.Tx) error {
 		parts := []string{Partition(q.Account)}
 		if q.AllAccounts {
@@ -190,8 +192,12 @@ func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
 					if newest < start && oldest < start-int64(timeSlack) {
 						break scan
 					}
+					text, err := batches.text(it.Value)
+					if err != nil {
+						return fmt.Errorf("audit: lookup: %w", err)
+					}
 					var ferr error
-					eachLine(it.Value, func(i int, l line) bool {
+					eachLine(text, func(i int, l line) bool {
 						if i < skip || l.nanos > end || l.nanos < start {
 							return true
 						}

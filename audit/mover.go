@@ -92,7 +92,7 @@ func (r *Recorder) storeMoved(ctx context.Context, journal string, off int64) er
 			r.log.Error("audit: write the audit log", "err", err)
 		}
 	}
-	if err := storeBatch(ctx, r.opts.Store, m.lines, journal, off); err != nil {
+	if err := storeBatch(ctx, r.opts.Store, r.enc, m.lines, journal, off); err != nil {
 		return err
 	}
 	r.off = off

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/store"
+	"github.com/klauspost/compress/zstd"
 )
 
 // JournalName is the name of the journal file in the journal directory.
@@ -93,6 +94,8 @@ type Recorder struct {
 
 	// fault wakes the goroutine that prefaults the journal's pages.
 	fault chan struct{}
+	// enc compresses the batches the mover stores (compress.go).
+	enc *zstd.Encoder
 
 	cancel    context.CancelFunc
 	done      sync.WaitGroup
@@ -126,6 +129,11 @@ func Open(ctx context.Context, opts Options) (*Recorder, error) {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	r.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	enc, err := newBatchEncoder()
+	if err != nil {
+		return nil, err
+	}
+	r.enc = enc
 	// Replay: whatever a previous run left is stored before serving, then
 	// a new journal starts.
 	if err := r.replay(ctx); err != nil {
@@ -385,7 +393,7 @@ func (r *Recorder) Close() error {
 		err := r.Flush(context.Background())
 		r.segMu.Lock()
 		defer r.segMu.Unlock()
-		r.closeErr = errors.Join(err, r.seg.close())
+		r.closeErr = errors.Join(err, r.seg.close(), r.enc.Close())
 		r.seg = nil
 		close(r.rotated)
 		r.rotated = make(chan struct{})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/store"
+	"github.com/klauspost/compress/zstd"
 )
 
 // The store layout. Events live in a partition of their own per account,
@@ -123,9 +124,10 @@ func eachLine(v []byte, fn func(i int, l line) bool) {
 	}
 }
 
-// storeBatch stores journal lines, one record per account, and records in
-// the same transaction that journal is stored up to offset.
-func storeBatch(ctx context.Context, st store.Store, lines []line, journal string, offset int64) error {
+// storeBatch stores journal lines, one record per account (compressed by
+// enc, unless it is nil), and records in the same transaction that journal
+// is stored up to offset.
+func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []line, journal string, offset int64) error {
 	// Lines come in journal order, nearly that of their times (they are
 	// sorted in place when not); a record holds its lines newest first.
 	type rec struct {
@@ -153,6 +155,9 @@ func storeBatch(ctx context.Context, st store.Store, lines []line, journal strin
 		val := make([]byte, 0, size)
 		for i := len(ls) - 1; i >= 0; i-- {
 			val = append(append(val, ls[i].raw...), '\n')
+		}
+		if enc != nil {
+			val = enc.EncodeAll(val, make([]byte, 0, len(val)/4))
 		}
 		newest := ls[len(ls)-1]
 		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, newest.eventID), val})
@@ -268,6 +273,8 @@ func ByRequestID(ctx context.Context, st store.Store, requestID string) (*Event,
 	until := at.Add(-timeSlack).UnixNano()
 	needle := []byte(" " + requestID + " ")
 	var found []byte
+	var batches batchReader
+	defer batches.close()
 	err := st.View(ctx, func(tx store.Tx) error {
 		parts, err := partitions(ctx, tx)
 		if err != nil {
@@ -286,10 +293,14 @@ func ByRequestID(ctx context.Context, st store.Store, requestID string) (*Event,
 						items = nil
 						break
 					}
-					if !bytes.Contains(it.Value, needle) {
+					text, err := batches.text(it.Value)
+					if err != nil {
+						return err
+					}
+					if !bytes.Contains(text, needle) {
 						continue
 					}
-					eachLine(it.Value, func(_ int, l line) bool {
+					eachLine(text, func(_ int, l line) bool {
 						if l.requestID == requestID {
 							found = l.json
 							return false

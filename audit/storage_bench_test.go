@@ -4,46 +4,63 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gatehouse-iam/gatehouse/store/sqlite"
 )
 
-// BenchmarkStoreBatch measures storing 2 KB events in SQLite, per event,
-// in batches of 100 and 500, in databases of 4 KiB pages (SQLite's default)
-// and 64 KiB pages (the server's audit.db).
+// BenchmarkStoreBatch measures storing events (sampleEvent's, about 1 KB
+// of JSON each, every one with its own ids and time) in SQLite, per event,
+// in batches of 100 and 500: in databases of 4 KiB pages (SQLite's
+// default) and of 64 KiB pages (the server's audit.db), and compressed as
+// the Recorder stores them.
 //
-//	go test ./audit -run '^$' -bench StoreBatch -benchtime 100000x -count 3
+//	go test ./audit -run '^$' -bench StoreBatch -benchtime 50000x -count 3
 func BenchmarkStoreBatch(b *testing.B) {
 	for _, size := range []int{100, 500} {
-		for _, page := range []int{4 << 10, 64 << 10} {
-			b.Run(fmt.Sprintf("batch=%d/page=%dK", size, page>>10), func(b *testing.B) {
-				benchStoreBatch(b, size, page)
+		for _, c := range []struct {
+			name     string
+			page     int
+			compress bool
+		}{{"page=4K", 4 << 10, false}, {"page=64K", 64 << 10, false}, {"page=64K/zstd", 64 << 10, true}} {
+			b.Run(fmt.Sprintf("batch=%d/%s", size, c.name), func(b *testing.B) {
+				benchStoreBatch(b, size, c.page, c.compress)
 			})
 		}
 	}
 }
 
-func benchStoreBatch(b *testing.B, size, page int) {
+func benchStoreBatch(b *testing.B, size, page int, compress bool) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "t.db"), sqlite.PageSize(page))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	val := `{"x":"` + strings.Repeat("a", 2000) + `"}`
+	var enc *zstd.Encoder
+	if compress {
+		if enc, err = newBatchEncoder(); err != nil {
+			b.Fatal(err)
+		}
+		defer enc.Close()
+	}
+	base := time.Now()
 	n := 0
 	batch := make([]line, 0, size)
 	for b.Loop() {
 		n++
-		l, ok := parseLine([]byte(fmt.Sprintf("%d 123456789012 r%d e%d %s", n, n, n, val)))
+		at := base.Add(time.Duration(n) * time.Millisecond)
+		ev := sampleEvent(NewRequestID(at), NewEventID(), at)
+		l, ok := parseLine(ev.AppendJSON(appendLineHead(nil, at.UnixNano(), ev)))
 		if !ok {
 			b.Fatal("bad line")
 		}
 		batch = append(batch, l)
 		if len(batch) == cap(batch) {
-			if err := storeBatch(ctx, st, batch, "j", int64(n)); err != nil {
+			if err := storeBatch(ctx, st, enc, batch, "j", int64(n)); err != nil {
 				b.Fatal(err)
 			}
 			batch = batch[:0]
