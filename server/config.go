@@ -41,6 +41,12 @@ type Config struct {
 	// from any other peer has the peer's address as aws:SourceIp, whatever
 	// its headers say.
 	TrustedProxies []string
+	// ViewerCountryHeader names the request header in which a trusted
+	// proxy (TrustedProxies) gives the viewer's country, ISO 3166-1
+	// alpha-2 (CloudFront's CloudFront-Viewer-Country, say): playback
+	// restriction policies read it. The header is ignored on requests from
+	// any other peer, and without it a viewer's country is unknown.
+	ViewerCountryHeader string
 	// PublicURL is how clients reach this server's HTTP endpoint
 	// (http[s]://host:port): IVS playback URLs point at it. "" derives
 	// it from Addr.

@@ -58,7 +58,7 @@ func ingestHost(host string, rtmp net.Addr, tls bool) string {
 // certificate, which makes IVS channels live, and the HLS playback of what
 // it ingests.
 func (s *Server) initIngest() {
-	s.hls = newPlayback(s.ivs.svc, playback.HLSConfig{Logger: s.log, Now: s.now})
+	s.hls = newPlayback(s.ivs.svc, playback.HLSConfig{Logger: s.log, Now: s.now}, s.viewerCountry())
 	cfg := ingest.Config{Publisher: &playbackPublisher{Ingest: s.ivs.svc.Ingest(), hub: s.hls.hub}, Logger: s.log, Now: s.now}
 	if s.tls != nil {
 		cfg.TLS = s.tls.Clone()

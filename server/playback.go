@@ -26,9 +26,39 @@ type playbackEndpoint struct {
 
 // newPlayback builds the hub of live streams and the HLS handler over the
 // IVS service.
-func newPlayback(svc *ivs.Service, cfg playback.HLSConfig) *playbackEndpoint {
+func newPlayback(svc *ivs.Service, cfg playback.HLSConfig, country func(*http.Request) string) *playbackEndpoint {
 	hub := playback.NewHub(cfg)
-	return &playbackEndpoint{hub: hub, handler: &playback.Handler{Hub: hub, Channels: svc, Verifier: playback.NewVerifier(), Logger: cfg.Logger}}
+	return &playbackEndpoint{hub: hub, handler: &playback.Handler{Hub: hub, Channels: svc, Verifier: playback.NewVerifier(), Country: country, Logger: cfg.Logger}}
+}
+
+// viewerCountry returns the playback handler's Country: the country in the
+// --viewer-country-header of a request a trusted proxy forwarded (see
+// untrustedCountry), or nil without the flag.
+func (s *Server) viewerCountry() func(*http.Request) string {
+	name := s.cfg.ViewerCountryHeader
+	if name == "" {
+		return nil
+	}
+	return func(r *http.Request) string {
+		c := strings.ToUpper(strings.TrimSpace(r.Header.Get(name)))
+		if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+			return ""
+		}
+		return c
+	}
+}
+
+// dropUntrustedCountry removes the --viewer-country-header from a request
+// whose peer is not a trusted proxy: a viewer may not choose its own
+// country.
+func (s *Server) dropUntrustedCountry(r *http.Request) {
+	name := s.cfg.ViewerCountryHeader
+	if name == "" || r.Header.Get(name) == "" {
+		return
+	}
+	if peer, ok := parseHostAddr(r.RemoteAddr); !ok || !isTrusted(peer, s.proxies) {
+		r.Header.Del(name)
+	}
 }
 
 // servePlayback answers the requests of playback URLs and reports whether

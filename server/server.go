@@ -321,6 +321,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.dropUntrustedCountry(r)
 	r = clientRequest(r, s.proxies)
 	if s.serveOps(w, r) || s.servePlayback(w, r) || s.serveConsole(w, r) {
 		return

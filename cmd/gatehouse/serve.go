@@ -77,6 +77,7 @@ gracefully.`,
 	fl.IntVar(&cfg.RateBurst, "rate-burst", server.DefaultRateBurst, "API requests one principal may send at once above --rate-limit")
 	fl.DurationVar(&cfg.ConsoleIdleTimeout, "console-idle-timeout", server.DefaultConsoleIdleTimeout, "a console session ends after this long without a request (12 h at most in any case)")
 	fl.StringSliceVar(&cfg.TrustedProxies, "trusted-proxy", nil, "CIDR or address of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
+	fl.StringVar(&cfg.ViewerCountryHeader, "viewer-country-header", "", "request header in which a --trusted-proxy gives a playback viewer's country (e.g. CloudFront-Viewer-Country)")
 	return cmd
 }
 
