@@ -137,11 +137,11 @@ func Open(ctx context.Context, opts Options) (*Recorder, error) {
 	// Replay: whatever a previous run left is stored before serving, then
 	// a new journal starts.
 	if err := r.replay(ctx); err != nil {
-		return nil, err
+		return nil, errors.Join(err, enc.Close())
 	}
 	seg, err := createSegment(journalPath(opts.Dir), opts.SegmentSize)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, enc.Close())
 	}
 	r.seg, r.off = seg, segHeader
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
