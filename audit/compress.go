@@ -58,6 +58,7 @@ func (r *batchReader) close() {
 	}
 }
 
-// maxBatchText bounds a decoded batch: maxBatch events of at most the
-// largest record a journal takes.
+// maxBatchText bounds the memory of decoding one stored value, so that a
+// corrupt or forged value cannot make a lookup allocate without limit; a
+// real batch (at most maxBatch events of a few kilobytes) is far smaller.
 const maxBatchText = 1 << 30

@@ -81,11 +81,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	fi, err := f.Stat()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 
-	if o.pageSize != 0 {
+	if o.pageSize != 0 && fi.Size() == 0 {
 		if err := createWithPageSize(ctx, abs, o.pageSize); err != nil {
 			return nil, err
 		}
@@ -146,11 +150,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-// createWithPageSize gives the database at abs pages of n bytes if it is
-// still empty, by switching it to WAL mode right after setting the page
-// size (the first change to a database fixes its page size, and the driver
-// runs a DSN's pragmas in alphabetical order: journal_mode before
-// page_size). A database that exists keeps its page size.
+// createWithPageSize gives the empty database at abs pages of n bytes, by
+// switching it to WAL mode right after setting the page size (the first
+// change to a database fixes its page size, and the driver runs a DSN's
+// pragmas in alphabetical order: journal_mode before page_size). Open
+// calls it only for a file it finds empty: a database that exists keeps
+// its page size.
 func createWithPageSize(ctx context.Context, abs string, n int) error {
 	db, err := openPool(abs, url.Values{"_pragma": {
 		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis),
