@@ -81,25 +81,13 @@ func (rl *relay) add(r *gortmplib.Reader, t *gortmplib.Track) error {
 	switch c := t.Codec.(type) {
 	case *codecs.H264:
 		rl.tracks = append(rl.tracks, Track{Codec: CodecH264, SPS: c.SPS, PPS: c.PPS})
-		r.OnDataH264(t, func(pts, dts time.Duration, au [][]byte) {
-			if rl.out != nil {
-				rl.out.WriteVideo(i, pts, dts, au)
-			}
-		})
+		r.OnDataH264(t, rl.video(i))
 	case *codecs.H265:
 		rl.tracks = append(rl.tracks, Track{Codec: CodecH265, VPS: c.VPS, SPS: c.SPS, PPS: c.PPS})
-		r.OnDataH265(t, func(pts, dts time.Duration, au [][]byte) {
-			if rl.out != nil {
-				rl.out.WriteVideo(i, pts, dts, au)
-			}
-		})
+		r.OnDataH265(t, rl.video(i))
 	case *codecs.MPEG4Audio:
 		rl.tracks = append(rl.tracks, Track{Codec: CodecAAC, AudioConfig: c.Config})
-		r.OnDataMPEG4Audio(t, func(pts time.Duration, au []byte) {
-			if rl.out != nil {
-				rl.out.WriteAudio(i, pts, au)
-			}
-		})
+		r.OnDataMPEG4Audio(t, rl.audio(i))
 	case *codecs.AV1:
 		r.OnDataAV1(t, func(time.Duration, [][]byte) {})
 	case *codecs.VP9:
@@ -120,6 +108,25 @@ func (rl *relay) add(r *gortmplib.Reader, t *gortmplib.Track) error {
 		return fmt.Errorf("unsupported codec %T", t.Codec)
 	}
 	return nil
+}
+
+// video is the callback of video track i: its access units go to the
+// Frames, once there is one.
+func (rl *relay) video(i int) func(pts, dts time.Duration, au [][]byte) {
+	return func(pts, dts time.Duration, au [][]byte) {
+		if rl.out != nil {
+			rl.out.WriteVideo(i, pts, dts, au)
+		}
+	}
+}
+
+// audio is the callback of audio track i, like video.
+func (rl *relay) audio(i int) func(pts time.Duration, au []byte) {
+	return func(pts time.Duration, au []byte) {
+		if rl.out != nil {
+			rl.out.WriteAudio(i, pts, au)
+		}
+	}
 }
 
 // attach hands the relayed tracks to a MediaSession and relays the media
