@@ -185,7 +185,7 @@ func (s *Service) VerifyPassword(ctx context.Context, account, userName, passwor
 		lp  *store.LoginProfile
 		pol *store.AccountPasswordPolicy
 	)
-	if accountPattern.MatchString(account) && validateName("userName", userName, 64) == nil && validatePassword("password", password) == nil {
+	if isAccountIDString(account) && validateName("userName", userName, 64) == nil && validatePassword("password", password) == nil {
 		err := s.st.View(ctx, func(tx store.Tx) error {
 			var err error
 			if u, lp, err = loadLoginProfile(ctx, tx, account, userName); err != nil {

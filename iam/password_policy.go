@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -16,9 +15,6 @@ import (
 // The account password policy, the rules every new console password obeys
 // (the policy's, or IAM's default ones, and reuse prevention), and
 // ChangePassword, with which a user sets its own.
-
-// accountPattern is the form of an account id.
-var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
 // passwordSymbols are the non-alphanumeric characters IAM counts as
 // symbols.
@@ -276,10 +272,15 @@ func (s *Service) newPassword(ctx context.Context, pol *store.AccountPasswordPol
 	if err := checkPasswordPolicy(pol, password); err != nil {
 		return nil, err
 	}
-	keep := 0
+	// latest are the passwords the new one may not repeat, newest first;
+	// the first keep of them become its history.
+	var (
+		keep   int
+		latest []string
+	)
 	if pol != nil && pol.PasswordReusePrevention > 0 {
 		keep = pol.PasswordReusePrevention - 1
-		latest := append([]string{lp.Hash}, lp.History[:min(keep, len(lp.History))]...)
+		latest = append([]string{lp.Hash}, lp.History[:min(keep, len(lp.History))]...)
 		reused, err := s.pw.matchesAny(ctx, latest, password)
 		if err != nil {
 			return nil, err
@@ -295,7 +296,7 @@ func (s *Service) newPassword(ctx context.Context, pol *store.AccountPasswordPol
 	next := *lp
 	next.History = nil
 	if keep > 0 {
-		next.History = append([]string{lp.Hash}, lp.History[:min(keep-1, len(lp.History))]...)
+		next.History = latest[:min(keep, len(latest))]
 	}
 	next.Hash, next.SetAt, next.ResetRequired = hash, s.timestamp(), false
 	return &next, nil
