@@ -45,9 +45,6 @@ func (e *mfaEnv) allow(t *testing.T, user, effect, action, resource string) {
 	must[*Empty](t)(e.svc.PutUserPolicy(context.Background(), e.root, &PutUserPolicyInput{UserName: user, PolicyName: effect + "-" + strings.NewReplacer(":", "-", "*", "all").Replace(action), PolicyDocument: doc}))
 }
 
-func intp(n int) *int       { return &n }
-func strp(s string) *string { return &s }
-func boolp(b bool) *bool    { return &b }
 func TestPasswordHashFormat(t *testing.T) {
 	t.Parallel()
 	h := newPasswordHasher(defaultHashParams)
@@ -186,7 +183,7 @@ func TestVerifyPasswordExpiry(t *testing.T) {
 	t.Parallel()
 	e := newPasswordEnv(t)
 	e.createProfile(t, "alice", "Alice-Pass-1", false)
-	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{MaxPasswordAge: intp(30)})
+	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{MaxPasswordAge: new(30)})
 	steps := []struct {
 		after             time.Duration
 		hard              bool
@@ -198,7 +195,7 @@ func TestVerifyPasswordExpiry(t *testing.T) {
 	}
 	for _, st := range steps {
 		e.clock.Advance(st.after)
-		e.setPolicy(t, &UpdateAccountPasswordPolicyInput{MaxPasswordAge: intp(30), HardExpiry: st.hard})
+		e.setPolicy(t, &UpdateAccountPasswordPolicyInput{MaxPasswordAge: new(30), HardExpiry: st.hard})
 		got := e.verify(t, "alice", "Alice-Pass-1")
 		if !got.OK || got.Expired != st.expired || got.HardExpiry != st.hardOver {
 			t.Fatalf("after %v (hard %v): %+v", st.after, st.hard, got)
@@ -264,11 +261,11 @@ func TestLoginProfileLifecycle(t *testing.T) {
 	_, err := e.svc.CreateLoginProfile(ctx, e.root, &CreateLoginProfileInput{UserName: "alice", Password: "Alice-Pass-2"})
 	wantCode(t, err, "EntityAlreadyExists")
 
-	must[*Empty](t)(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", PasswordResetRequired: boolp(false)}))
+	must[*Empty](t)(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", PasswordResetRequired: new(false)}))
 	if c := e.verify(t, "alice", "Alice-Pass-1"); !c.OK || c.ResetRequired {
 		t.Fatalf("after clearing the reset: %+v", c)
 	}
-	must[*Empty](t)(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: strp("Alice-Pass-2"), PasswordResetRequired: boolp(true)}))
+	must[*Empty](t)(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: new("Alice-Pass-2"), PasswordResetRequired: new(true)}))
 	if c := e.verify(t, "alice", "Alice-Pass-1"); c.OK {
 		t.Fatal("the old password still works")
 	}
@@ -285,7 +282,7 @@ func TestLoginProfileLifecycle(t *testing.T) {
 	}
 	for name, err := range map[string]error{
 		"get":    second(e.svc.GetLoginProfile(ctx, e.root, &GetLoginProfileInput{UserName: "alice"})),
-		"update": second(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: strp("Alice-Pass-3")})),
+		"update": second(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: new("Alice-Pass-3")})),
 		"delete": second(e.svc.DeleteLoginProfile(ctx, e.root, &DeleteLoginProfileInput{UserName: "alice"})),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -448,7 +445,7 @@ func TestPasswordReusePrevention(t *testing.T) {
 	e := newPasswordEnv(t)
 	ctx := context.Background()
 	e.createProfile(t, "alice", "Pass-word-0", false)
-	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{PasswordReusePrevention: intp(3), AllowUsersToChangePassword: true})
+	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{PasswordReusePrevention: new(3), AllowUsersToChangePassword: true})
 	alice := e.userCaller(t, "alice")
 	current := "Pass-word-0"
 	set := func(p string) error {
@@ -482,7 +479,7 @@ func TestPasswordReusePrevention(t *testing.T) {
 		}
 	}
 	// An administrator's UpdateLoginProfile is held to it too.
-	_, err := e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: strp("Pass-word-3")})
+	_, err := e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: new("Pass-word-3")})
 	wantCode(t, err, PasswordPolicyViolation)
 	// History is kept only as deep as the policy needs.
 	var lp store.LoginProfile
@@ -515,19 +512,19 @@ func TestAccountPasswordPolicy(t *testing.T) {
 		code string
 	}{
 		{"defaults", UpdateAccountPasswordPolicyInput{}, PasswordPolicy{MinimumPasswordLength: 6}, ""},
-		{"everything", UpdateAccountPasswordPolicyInput{MinimumPasswordLength: intp(14), RequireSymbols: true, RequireNumbers: true,
-			RequireUppercaseCharacters: true, RequireLowercaseCharacters: true, AllowUsersToChangePassword: true, MaxPasswordAge: intp(90),
-			PasswordReusePrevention: intp(24), HardExpiry: true},
+		{"everything", UpdateAccountPasswordPolicyInput{MinimumPasswordLength: new(14), RequireSymbols: true, RequireNumbers: true,
+			RequireUppercaseCharacters: true, RequireLowercaseCharacters: true, AllowUsersToChangePassword: true, MaxPasswordAge: new(90),
+			PasswordReusePrevention: new(24), HardExpiry: true},
 			PasswordPolicy{MinimumPasswordLength: 14, RequireSymbols: true, RequireNumbers: true, RequireUppercaseCharacters: true,
 				RequireLowercaseCharacters: true, AllowUsersToChangePassword: true, ExpirePasswords: true, MaxPasswordAge: 90,
 				PasswordReusePrevention: 24, HardExpiry: true}, ""},
 		{"not a partial update", UpdateAccountPasswordPolicyInput{RequireNumbers: true}, PasswordPolicy{MinimumPasswordLength: 6, RequireNumbers: true}, ""},
-		{"length 5", UpdateAccountPasswordPolicyInput{MinimumPasswordLength: intp(5)}, PasswordPolicy{}, "ValidationError"},
-		{"length 129", UpdateAccountPasswordPolicyInput{MinimumPasswordLength: intp(129)}, PasswordPolicy{}, "ValidationError"},
-		{"age 0", UpdateAccountPasswordPolicyInput{MaxPasswordAge: intp(0)}, PasswordPolicy{}, "ValidationError"},
-		{"age 1096", UpdateAccountPasswordPolicyInput{MaxPasswordAge: intp(1096)}, PasswordPolicy{}, "ValidationError"},
-		{"reuse 0", UpdateAccountPasswordPolicyInput{PasswordReusePrevention: intp(0)}, PasswordPolicy{}, "ValidationError"},
-		{"reuse 25", UpdateAccountPasswordPolicyInput{PasswordReusePrevention: intp(25)}, PasswordPolicy{}, "ValidationError"},
+		{"length 5", UpdateAccountPasswordPolicyInput{MinimumPasswordLength: new(5)}, PasswordPolicy{}, "ValidationError"},
+		{"length 129", UpdateAccountPasswordPolicyInput{MinimumPasswordLength: new(129)}, PasswordPolicy{}, "ValidationError"},
+		{"age 0", UpdateAccountPasswordPolicyInput{MaxPasswordAge: new(0)}, PasswordPolicy{}, "ValidationError"},
+		{"age 1096", UpdateAccountPasswordPolicyInput{MaxPasswordAge: new(1096)}, PasswordPolicy{}, "ValidationError"},
+		{"reuse 0", UpdateAccountPasswordPolicyInput{PasswordReusePrevention: new(0)}, PasswordPolicy{}, "ValidationError"},
+		{"reuse 25", UpdateAccountPasswordPolicyInput{PasswordReusePrevention: new(25)}, PasswordPolicy{}, "ValidationError"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.svc.UpdateAccountPasswordPolicy(ctx, e.root, &tc.in)
@@ -564,7 +561,7 @@ func TestAccountPasswordPolicy(t *testing.T) {
 	}
 
 	// A stricter policy applies to new passwords.
-	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{MinimumPasswordLength: intp(12), RequireSymbols: true})
+	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{MinimumPasswordLength: new(12), RequireSymbols: true})
 	_, err = e.svc.CreateLoginProfile(ctx, e.root, &CreateLoginProfileInput{UserName: "alice", Password: "Alice.Pass.1"})
 	wantCode(t, err, PasswordPolicyViolation)
 	e.createProfile(t, "alice", "Alice-Pass-12", false)
@@ -579,10 +576,10 @@ func TestLoginProfileStoresNoPassword(t *testing.T) {
 	t.Parallel()
 	e := newPasswordEnv(t)
 	ctx := context.Background()
-	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{PasswordReusePrevention: intp(5), AllowUsersToChangePassword: true})
+	e.setPolicy(t, &UpdateAccountPasswordPolicyInput{PasswordReusePrevention: new(5), AllowUsersToChangePassword: true})
 	passwords := []string{"First-Secret-1", "Second-Secret-2", "Third-Secret-3"}
 	e.createProfile(t, "alice", passwords[0], false)
-	must[*Empty](t)(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: strp(passwords[1])}))
+	must[*Empty](t)(e.svc.UpdateLoginProfile(ctx, e.root, &UpdateLoginProfileInput{UserName: "alice", Password: new(passwords[1])}))
 	must[*Empty](t)(e.svc.ChangePassword(ctx, e.userCaller(t, "alice"), &ChangePasswordInput{OldPassword: passwords[1], NewPassword: passwords[2]}))
 	e.verify(t, "alice", passwords[2])
 	var all []byte
