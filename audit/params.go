@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"reflect"
 	"sort"
@@ -343,10 +344,7 @@ func RedactForm(form url.Values) url.Values {
 			continue
 		}
 		if out == nil {
-			out = make(url.Values, len(form))
-			for k2, v := range form {
-				out[k2] = v
-			}
+			out = maps.Clone(form)
 		}
 		out[k] = []string{Hidden}
 	}
