@@ -318,46 +318,48 @@ func (s *Stream) carriesMetadata(name string) bool {
 	return strings.Contains(name, "_"+s.leading+"_seg") || strings.Contains(name, "_"+s.leading+"_part")
 }
 
-// withParamsH264 puts the parameter sets before the NAL units of an IDR
-// access unit that lacks them: RTMP carries them once, in the sequence
+// withParams puts the parameter sets before the NAL units of a random
+// access point that lacks them: RTMP carries them once, in the sequence
 // header, and the muxer reads them in the stream (as HLS clients do).
-func withParamsH264(au [][]byte, params [][]byte) [][]byte {
-	idr := false
+// kind classifies a NAL unit (its first byte) as a parameter set or a
+// random access point.
+func withParams(au, params [][]byte, kind func(header byte) (param, rap bool)) [][]byte {
+	rap := false
 	for _, n := range au {
 		if len(n) == 0 {
 			continue
 		}
-		switch h264.NALUType(n[0] & 0x1f) {
-		case h264.NALUTypeSPS:
+		param, r := kind(n[0])
+		if param {
 			return au
-		case h264.NALUTypeIDR:
-			idr = true
 		}
+		rap = rap || r
 	}
-	if !idr {
+	if !rap {
 		return au
 	}
 	return append(slices.Clip(params), au...)
 }
 
-// withParamsH265 is withParamsH264 for H.265 random access points.
-func withParamsH265(au [][]byte, params [][]byte) [][]byte {
-	irap := false
-	for _, n := range au {
-		if len(n) == 0 {
-			continue
-		}
-		switch h265.NALUType((n[0] >> 1) & 0x3f) {
-		case h265.NALUType_SPS_NUT:
-			return au
+// withParamsH264 is withParams for H.264: SPS, and IDR access units.
+func withParamsH264(au, params [][]byte) [][]byte {
+	return withParams(au, params, func(b byte) (bool, bool) {
+		t := h264.NALUType(b & 0x1f)
+		return t == h264.NALUTypeSPS, t == h264.NALUTypeIDR
+	})
+}
+
+// withParamsH265 is withParams for H.265: SPS, and IDR and CRA access
+// units.
+func withParamsH265(au, params [][]byte) [][]byte {
+	return withParams(au, params, func(b byte) (bool, bool) {
+		switch t := h265.NALUType((b >> 1) & 0x3f); t {
 		case h265.NALUType_IDR_W_RADL, h265.NALUType_IDR_N_LP, h265.NALUType_CRA_NUT:
-			irap = true
+			return false, true
+		default:
+			return t == h265.NALUType_SPS_NUT, false
 		}
-	}
-	if !irap {
-		return au
-	}
-	return append(slices.Clip(params), au...)
+	})
 }
 
 // durationToTicks converts d into ticks of a clock of rate Hz.
