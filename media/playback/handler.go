@@ -227,9 +227,7 @@ type playbackError struct {
 func writeError(w http.ResponseWriter, r *http.Request, status int, msg, code string) {
 	u := r.URL.Path
 	q := r.URL.Query()
-	if q.Has("token") {
-		q.Del("token")
-	}
+	q.Del("token")
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}

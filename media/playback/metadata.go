@@ -46,7 +46,8 @@ type metadataQueue struct {
 	pending [][]byte
 	items   []timedMetadata
 	nextID  uint32
-	// scale is the timescale of the leading track.
+	// scale is the timescale of the leading track, set by Hub.Open
+	// before the stream is shared (read without mu).
 	scale uint32
 }
 
@@ -171,19 +172,12 @@ func (q *metadataQueue) withMetadata(media []byte) ([]byte, error) {
 			to += uint64(smp.Duration)
 		}
 		for _, it := range q.within(tr.BaseTime, to) {
-			out.Write(emsgID3(q.timescale(), it))
+			out.Write(emsgID3(q.scale, it))
 		}
 		out.Write(media[off:end])
 		off = end
 	}
 	return out.Bytes(), nil
-}
-
-// timescale is the timescale of the leading track's decode times.
-func (q *metadataQueue) timescale() uint32 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.scale
 }
 
 // boxAt reads the type and size of the ISO BMFF box at off.

@@ -55,7 +55,7 @@ func (v *views) start(now time.Time) string {
 func (v *views) touch(id, key string, now time.Time) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if id != "" && len(id) == 24 {
+	if len(id) == 24 {
 		if _, ok := v.seen[id]; ok {
 			v.seen[id] = now
 			return
