@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/media/playback"
 	"github.com/gatehouse-iam/gatehouse/store"
 )
 
@@ -100,7 +101,7 @@ func summaryShape(ch *store.Channel) ChannelSummary {
 // playbackURL is the channel's HLS multivariant playlist on this server.
 func (s *Service) playbackURL(ch *store.Channel) string {
 	acct := strings.Split(ch.ARN, ":")[4]
-	return s.ep.Playback + "/api/video/v1/" + ch.Region + "." + acct + ".channel." + ch.ID + ".m3u8"
+	return s.ep.Playback + playback.MultivariantPath(ch.Region, acct, ch.ID)
 }
 
 // channelSettings are the settable fields of a channel, as Create and

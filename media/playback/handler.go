@@ -244,6 +244,13 @@ type channelName struct{ region, account, id string }
 
 func (n channelName) String() string { return n.region + "." + n.account + ".channel." + n.id }
 
+// MultivariantPath is the path of the multivariant playlist of channel id in
+// account and region: what the handler serves, and a channel's
+// playbackUrl names.
+func MultivariantPath(region, account, id string) string {
+	return PathPrefix + channelName{region, account, id}.String() + ".m3u8"
+}
+
 // splitPath parses a playback path: PathPrefix + name + ".m3u8" (file "")
 // or PathPrefix + name + "/" + file.
 func splitPath(p string) (channelName, string, bool) {

@@ -22,7 +22,7 @@ func FuzzSplitPath(f *testing.F) {
 		if !ok {
 			return
 		}
-		want := PathPrefix + name.String() + ".m3u8"
+		want := MultivariantPath(name.region, name.account, name.id)
 		if file != "" {
 			want = PathPrefix + name.String() + "/" + file
 		}
