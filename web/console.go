@@ -90,7 +90,6 @@ type Console struct {
 	// users and addrs slow down repeated sign-in failures per user and
 	// per client address.
 	users, addrs *Throttle
-	idle         time.Duration
 	now          func() time.Time
 	log          *slog.Logger
 	static       http.Handler
@@ -124,12 +123,9 @@ func New(o Options) *Console {
 		backend: o.Backend, sessions: NewSessions(o.IdleTimeout, o.MaxAge, o.Now),
 		users: NewThrottle(freeUserFailures, throttleBase, throttleMax, o.Now),
 		addrs: NewThrottle(freeAddrFailures, throttleBase, throttleMax, o.Now),
-		idle:  o.IdleTimeout, now: o.Now, log: o.Log, static: assetHandler(),
+		now:   o.Now, log: o.Log, static: assetHandler(),
 	}
 }
-
-// Sessions returns the console's session table.
-func (c *Console) Sessions() *Sessions { return c.sessions }
 
 // cookieName is the session cookie's name: with the __Host- prefix under
 // TLS, which makes browsers insist on Secure, Path=/ and no Domain.
@@ -141,18 +137,12 @@ func cookieName(secure bool) string {
 }
 
 // setCookie sends the session cookie: HttpOnly, SameSite=Strict, Secure
-// under TLS, and a session cookie for the browser (no Max-Age: the server
-// ends it).
-func setCookie(w http.ResponseWriter, r *http.Request, token string) {
+// under TLS, and a session cookie for the browser (maxAge 0: the server
+// ends it), or with maxAge -1 and no token, its removal.
+func setCookie(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
 	secure := r.TLS != nil
 	http.SetCookie(w, &http.Cookie{Name: cookieName(secure), Value: token, Path: "/", HttpOnly: true,
-		Secure: secure, SameSite: http.SameSiteStrictMode})
-}
-
-func clearCookie(w http.ResponseWriter, r *http.Request) {
-	secure := r.TLS != nil
-	http.SetCookie(w, &http.Cookie{Name: cookieName(secure), Value: "", Path: "/", HttpOnly: true,
-		Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+		Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: maxAge})
 }
 
 func cookieToken(r *http.Request) string {
@@ -274,7 +264,7 @@ func (id *Identity) ARN() string {
 func (c *Console) view(s Session) sessionView {
 	id := &s.Identity
 	return sessionView{State: s.State.String(), Account: id.Account, UserName: id.UserName, Root: id.Root(), ARN: id.ARN(),
-		MFA: id.MFA, CSRF: s.CSRF, IdleTimeout: int(c.idle / time.Second), Expires: s.Expires.UTC().Format(time.RFC3339)}
+		MFA: id.MFA, CSRF: s.CSRF, IdleTimeout: int(c.sessions.idle / time.Second), Expires: s.Expires.UTC().Format(time.RFC3339)}
 }
 
 // serveSession answers GET with the signed-in session (after a reload,
@@ -442,7 +432,7 @@ func (c *Console) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		c.users.Reset(key)
 	}
 	token, s := c.sessions.Create(id, state, passwordDue)
-	setCookie(w, r, token)
+	setCookie(w, r, token, 0)
 	writeJSON(w, http.StatusOK, c.view(s))
 }
 
@@ -500,6 +490,6 @@ func (c *Console) serveSignOut(w http.ResponseWriter, r *http.Request) {
 		}
 		c.sessions.Delete(s)
 	}
-	clearCookie(w, r)
+	setCookie(w, r, "", -1)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -91,8 +91,8 @@ var (
 // SHA-256 of its cookie value, a random 256-bit token; it ends after
 // IdleTimeout without a request, after MaxAge in any case, and at sign-out.
 type Sessions struct {
-	idle, maxAge, pending time.Duration
-	now                   func() time.Time
+	idle, maxAge time.Duration
+	now          func() time.Time
 
 	mu sync.Mutex
 	m  map[[32]byte]*entry
@@ -114,7 +114,7 @@ const pendingTimeout = 5 * time.Minute
 // NewSessions returns an empty session table with the given idle timeout
 // and maximum age.
 func NewSessions(idle, maxAge time.Duration, now func() time.Time) *Sessions {
-	return &Sessions{idle: idle, maxAge: maxAge, pending: pendingTimeout, now: now, m: map[[32]byte]*entry{}}
+	return &Sessions{idle: idle, maxAge: maxAge, now: now, m: map[[32]byte]*entry{}}
 }
 
 // randomToken returns 256 random bits, base64url without padding.
@@ -135,7 +135,7 @@ func (t *Sessions) Create(id Identity, st State, passwordDue bool) (string, Sess
 	e := &entry{s: Session{Identity: id, State: st, PasswordDue: passwordDue, CSRF: randomToken(), key: hashToken(token)}, lastSeen: now}
 	e.deadline = now.Add(t.maxAge)
 	if st == PendingMFA {
-		e.deadline = now.Add(t.pending)
+		e.deadline = now.Add(pendingTimeout)
 	}
 	e.s.Expires = t.expiry(e)
 	t.mu.Lock()
@@ -209,13 +209,6 @@ func (t *Sessions) Delete(s Session) {
 	t.mu.Lock()
 	delete(t.m, s.key)
 	t.mu.Unlock()
-}
-
-// Len returns the number of sessions held.
-func (t *Sessions) Len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.m)
 }
 
 // sweepLocked drops the expired sessions, and half of the table, the

@@ -8,14 +8,13 @@ import (
 // Throttle slows down repeated sign-in failures of one key (a user, or a
 // client address): after Free failures, each further attempt must wait
 // Base, doubling with every failure up to Max. A key's count is forgotten
-// Forget after its last failure, and a successful sign-in clears it. An
+// forgetAfter its last failure, and a successful sign-in clears it. An
 // attempt made while its key must wait is refused without checking the
 // credentials, so that waiting cannot be skipped and a refusal says
 // nothing about the password.
 type Throttle struct {
 	free      int
 	base, max time.Duration
-	forget    time.Duration
 	now       func() time.Time
 
 	mu sync.Mutex
@@ -27,6 +26,10 @@ type failures struct {
 	last time.Time
 }
 
+// forgetAfter is how long after its last failure a key's failures are
+// forgotten.
+const forgetAfter = 15 * time.Minute
+
 // maxThrottled bounds the keys a Throttle tracks; past it the forgotten
 // ones are dropped, and the table is emptied if that was not enough.
 const maxThrottled = 100_000
@@ -34,7 +37,7 @@ const maxThrottled = 100_000
 // NewThrottle returns a Throttle allowing free failures per key before
 // slowing it down from base up to max.
 func NewThrottle(free int, base, max time.Duration, now func() time.Time) *Throttle {
-	return &Throttle{free: free, base: base, max: max, forget: 15 * time.Minute, now: now, m: map[string]*failures{}}
+	return &Throttle{free: free, base: base, max: max, now: now, m: map[string]*failures{}}
 }
 
 // delay is the wait imposed after n failures.
@@ -56,7 +59,7 @@ func (t *Throttle) Wait(key string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.m[key]
-	if f == nil || now.Sub(f.last) >= t.forget {
+	if f == nil || now.Sub(f.last) >= forgetAfter {
 		return 0
 	}
 	return max(0, f.last.Add(t.delay(f.n)).Sub(now))
@@ -74,7 +77,7 @@ func (t *Throttle) Fail(key string) {
 		}
 		f = &failures{}
 		t.m[key] = f
-	} else if now.Sub(f.last) >= t.forget {
+	} else if now.Sub(f.last) >= forgetAfter {
 		f.n = 0
 	}
 	f.n++
@@ -90,7 +93,7 @@ func (t *Throttle) Reset(key string) {
 
 func (t *Throttle) sweepLocked(now time.Time) {
 	for k, f := range t.m {
-		if now.Sub(f.last) >= t.forget {
+		if now.Sub(f.last) >= forgetAfter {
 			delete(t.m, k)
 		}
 	}
