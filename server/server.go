@@ -371,7 +371,7 @@ func (s *Server) serveSigned(ctx context.Context, sw *statusWriter, body []byte,
 			return
 		}
 		ex.Caller = caller
-		s.serveQuery(ctx, sw, r, body, ex, awsquery.IAMNamespace, "2010-05-08", s.iamOp)
+		s.serveQuery(ctx, sw, r, body, ex, awsquery.IAMNamespace, iamVersion, s.iamOp)
 	case "sts":
 		s.serveSTS(ctx, sw, r, signed, body, ex)
 	case "ivs":
