@@ -35,9 +35,10 @@ function check(err) {
   throw err;
 }
 
-async function send(path, { method = 'POST', body, type } = {}) {
+async function send(path, { method = 'POST', body, type, target } = {}) {
   const headers = { 'X-Gatehouse-Csrf': csrf };
   if (type) headers['Content-Type'] = type;
+  if (target) headers['X-Amz-Target'] = target;
   let res;
   try {
     res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
@@ -117,12 +118,10 @@ export async function ivsTags(method, arn, { tags, keys } = {}) {
 
 /** CloudTrail's LookupEvents. */
 export async function lookupEvents(input) {
-  const res = await fetch('/console/api/cloudtrail', {
-    method: 'POST', credentials: 'same-origin', body: JSON.stringify(input),
-    headers: { 'X-Gatehouse-Csrf': csrf, 'Content-Type': 'application/x-amz-json-1.1',
-      'X-Amz-Target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents' },
-  });
-  return json(res);
+  return json(await send('/console/api/cloudtrail', {
+    body: JSON.stringify(input), type: 'application/x-amz-json-1.1',
+    target: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
+  }));
 }
 
 /** The explanation of an audit event by its request id. */

@@ -79,38 +79,33 @@ export function errorBox(err) {
   return box;
 }
 
+/** Runs fn with button disabled meanwhile, showing its error in out. */
+async function run(button, out, fn) {
+  if (button) button.disabled = true;
+  out.replaceChildren();
+  try {
+    await fn();
+  } catch (e) {
+    out.replaceChildren(errorBox(e));
+    announce(`Error: ${e.message}`);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
 /** Runs fn for a button click, disabling the button meanwhile and showing an error in out. */
 export function action(button, out, fn) {
-  button.addEventListener('click', async (ev) => {
+  button.addEventListener('click', (ev) => {
     ev.preventDefault();
-    button.disabled = true;
-    out.replaceChildren();
-    try {
-      await fn();
-    } catch (e) {
-      out.replaceChildren(errorBox(e));
-      announce(`Error: ${e.message}`);
-    } finally {
-      button.disabled = false;
-    }
+    return run(button, out, fn);
   });
 }
 
 /** Handles a form's submission like action. */
 export function onSubmit(form, out, fn) {
-  form.addEventListener('submit', async (ev) => {
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const btn = form.querySelector('button[type=submit]');
-    if (btn) btn.disabled = true;
-    out.replaceChildren();
-    try {
-      await fn(new FormData(form));
-    } catch (e) {
-      out.replaceChildren(errorBox(e));
-      announce(`Error: ${e.message}`);
-    } finally {
-      if (btn) btn.disabled = false;
-    }
+    return run(form.querySelector('button[type=submit]'), out, () => fn(new FormData(form)));
   });
 }
 
