@@ -86,21 +86,40 @@ func boundaryContext(arn string) func(*policy.Context) {
 // loadUser reads a user by name.
 func loadUser(ctx context.Context, tx store.Tx, acct, name string) (*store.User, error) {
 	var u store.User
-	if err := store.GetJSON(ctx, tx, acct, store.UserKey(name), &u); err != nil {
-		if isNotFound(err) {
-			return nil, noSuchEntity("user", name)
-		}
+	return userRead(&u, name, store.GetJSON(ctx, tx, acct, store.UserKey(name), &u))
+}
+
+// readUser reads a user on its own, outside a transaction
+// (store.ReadJSON), as the server's record cache serves it.
+func readUser(ctx context.Context, st store.Store, acct, name string) (*store.User, error) {
+	var u store.User
+	return userRead(&u, name, store.ReadJSON(ctx, st, acct, store.UserKey(name), &u))
+}
+
+// userRead returns the user read, or NoSuchEntity for a read that found
+// none.
+func userRead(u *store.User, name string, err error) (*store.User, error) {
+	if isNotFound(err) {
+		return nil, noSuchEntity("user", name)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return &u, nil
+	return u, nil
 }
 
 // authorizedUser loads a user and authorizes action on it (with its tags as
 // aws:ResourceTag). A caller not allowed to learn whether the user exists
 // gets AccessDenied, not NoSuchEntity.
 func (s *Service) authorizedUser(ctx context.Context, tx store.Tx, c *authz.Caller, action, name string, extra func(*policy.Context)) (*store.User, error) {
+	u, err := loadUser(ctx, tx, c.Account(), name)
+	return s.authorizeUser(ctx, c, action, name, extra, u, err)
+}
+
+// authorizeUser authorizes action on a user read as u, or whose read
+// failed with err, as authorizedUser does.
+func (s *Service) authorizeUser(ctx context.Context, c *authz.Caller, action, name string, extra func(*policy.Context), u *store.User, err error) (*store.User, error) {
 	acct := c.Account()
-	u, err := loadUser(ctx, tx, acct, name)
 	if err != nil {
 		var ae *awserr.Error
 		if errors.As(err, &ae) && ae.Code == awserr.NoSuchEntity {
@@ -158,17 +177,21 @@ func (s *Service) GetUser(ctx context.Context, c *authz.Caller, in *GetUserInput
 	if err := validateName("userName", name, 128); err != nil {
 		return nil, err
 	}
-	var out *GetUserOutput
+	// Two reads on their own, the user's served by the server's record
+	// cache: its password's last use is not a part of the user record.
+	u, err := readUser(ctx, s.st, c.Account(), name)
+	if u, err = s.authorizeUser(ctx, c, "GetUser", name, nil, u, err); err != nil {
+		return nil, err
+	}
+	out := &GetUserOutput{User: userShape(u, true)}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		u, err := s.authorizedUser(ctx, tx, c, "GetUser", name, nil)
-		if err != nil {
-			return err
-		}
-		out = &GetUserOutput{User: userShape(u, true)}
 		out.User.PasswordLastUsed, err = passwordLastUsed(ctx, tx, c.Account(), u.ID)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ListUsersInput is the input of ListUsers.

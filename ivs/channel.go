@@ -300,11 +300,18 @@ func (s *Service) countChannel(ctx context.Context, tx store.Tx, sc scope, delta
 
 // loadChannel reads a channel of the scope.
 func loadChannel(ctx context.Context, tx store.Tx, sc scope, a resourceARN) (*store.Channel, error) {
+	return readChannel(sc, a, func(account, key string, ch *store.Channel) error {
+		return store.GetJSON(ctx, tx, account, key, ch)
+	})
+}
+
+// readChannel reads a channel with get, which reads a record.
+func readChannel(sc scope, a resourceARN, get func(account, key string, ch *store.Channel) error) (*store.Channel, error) {
 	if !a.in(sc) || a.Kind != kindChannel {
 		return nil, notFound(kindChannel, a.ARN)
 	}
 	var ch store.Channel
-	if err := store.GetJSON(ctx, tx, sc.account, store.IVSChannelKey(sc.region, a.ID), &ch); err != nil {
+	if err := get(sc.account, store.IVSChannelKey(sc.region, a.ID), &ch); err != nil {
 		if isNotFound(err) {
 			return nil, notFound(kindChannel, a.ARN)
 		}
@@ -318,6 +325,12 @@ func loadChannel(ctx context.Context, tx store.Tx, sc scope, a resourceARN) (*st
 // not exist gets AccessDeniedException, not ResourceNotFoundException.
 func (s *Service) authorizedChannel(ctx context.Context, tx store.Tx, c *authz.Caller, action string, a resourceARN) (*store.Channel, error) {
 	ch, err := loadChannel(ctx, tx, scopeOf(c), a)
+	return s.authorizeChannel(ctx, c, action, a, ch, err)
+}
+
+// authorizeChannel authorizes action on a channel read as ch, or whose
+// read failed with err, as authorizedChannel does.
+func (s *Service) authorizeChannel(ctx context.Context, c *authz.Caller, action string, a resourceARN, ch *store.Channel, err error) (*store.Channel, error) {
 	if err != nil {
 		if aerr := s.authorize(ctx, c, action, a.ARN, nil); aerr != nil {
 			return nil, aerr
@@ -347,12 +360,11 @@ func (s *Service) GetChannel(ctx context.Context, c *authz.Caller, in *ARNInput)
 	if err != nil {
 		return nil, err
 	}
-	var ch *store.Channel
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		ch, err = s.authorizedChannel(ctx, tx, c, "GetChannel", a)
-		return err
+	// One read on its own, which the server's record cache serves.
+	ch, err := readChannel(scopeOf(c), a, func(account, key string, ch *store.Channel) error {
+		return store.ReadJSON(ctx, s.st, account, key, ch)
 	})
-	if err != nil {
+	if ch, err = s.authorizeChannel(ctx, c, "GetChannel", a, ch, err); err != nil {
 		return nil, err
 	}
 	return &GetChannelOutput{Channel: s.channelShape(ch)}, nil

@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/policy"
 )
 
@@ -154,7 +153,8 @@ func (m *metrics) watch(s *Server) {
 		m.ops[opKey{"ivs", rt.name}] = true
 	}
 	m.ops[opKey{"cloudtrail", "LookupEvents"}] = true // the one serveCloudTrail serves
-	m.reg.MustRegister(newCacheCollector(map[string]*authz.CacheStats{
+	m.reg.MustRegister(newCacheCollector(map[string]cacheCounts{
+		"record":     s.records.Stats(),
 		"policy_set": s.az.CacheStats(),
 		"access_key": &s.auth.keyStats,
 		"session":    &s.auth.sessionStats,
@@ -255,16 +255,22 @@ func isLabelWord(v string) bool {
 
 // cacheCollector reports the hits and misses of the server's caches.
 type cacheCollector struct {
-	caches   map[string]*authz.CacheStats
+	caches   map[string]cacheCounts
 	requests *prometheus.Desc
 	ratio    *prometheus.Desc
 }
 
-func newCacheCollector(caches map[string]*authz.CacheStats) *cacheCollector {
+// cacheCounts is the hits and misses of a cache.
+type cacheCounts interface {
+	Hits() uint64
+	Misses() uint64
+}
+
+func newCacheCollector(caches map[string]cacheCounts) *cacheCollector {
 	return &cacheCollector{
 		caches: caches,
 		requests: prometheus.NewDesc("gatehouse_authz_cache_requests_total",
-			"Cache lookups by cache (policy_set: compiled policy sets; access_key: access keys and their owners; session: opened session tokens) and result (hit or miss).",
+			"Cache lookups by cache (policy_set: compiled policy sets; access_key: access keys and their owners; session: opened session tokens; record: single store reads, such as the channel of ivs:GetChannel) and result (hit or miss).",
 			[]string{"cache", "result"}, nil),
 		ratio: prometheus.NewDesc("gatehouse_authz_cache_hit_ratio",
 			"Hits over lookups since the server started, by cache (0 before the first lookup); rate(gatehouse_authz_cache_requests_total) gives it over a window.",

@@ -174,6 +174,8 @@ func TestMetricsCountRequestsDecisionsAndCaches(t *testing.T) {
 		{"access-key hits", "gatehouse_authz_cache_requests_total", map[string]string{"cache": "access_key", "result": "hit"}, 2},
 		{"session hits", "gatehouse_authz_cache_requests_total", map[string]string{"cache": "session", "result": "hit"}, 1},
 		{"session misses", "gatehouse_authz_cache_requests_total", map[string]string{"cache": "session", "result": "miss"}, 1},
+		{"record hits (bob's user record)", "gatehouse_authz_cache_requests_total", map[string]string{"cache": "record", "result": "hit"}, 2},
+		{"record misses", "gatehouse_authz_cache_requests_total", map[string]string{"cache": "record", "result": "miss"}, 1},
 		{"policy-set hit ratio", "gatehouse_authz_cache_hit_ratio", map[string]string{"cache": "policy_set"}, 0.01},
 		{"GetUser latency", "gatehouse_request_duration_seconds", map[string]string{"service": "iam", "operation": "GetUser"}, 4},
 		{"store views", "gatehouse_store_duration_seconds", map[string]string{"backend": "sqlite", "op": "view"}, 1},

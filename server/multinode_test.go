@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	ivstypes "github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-iam/gatehouse/server"
@@ -147,4 +149,65 @@ func logsOf(nodes []*testServer) string {
 		s += fmt.Sprintf("--- node %d\n%s", i, n.logs.String())
 	}
 	return s
+}
+
+// TestChannelReadsAcrossNodes: the record cache that serves ivs:GetChannel
+// follows changes made on the node itself at once, and those made on
+// another node within a second, including a deletion.
+func TestChannelReadsAcrossNodes(t *testing.T) {
+	base := postgresSchema(t)
+	nodes := make([]*ivs.Client, 2)
+	for i := range nodes {
+		nodes[i] = startServer(t, func(c *server.Config) { c.Store = base; c.RTMPAddr = "off" }).rootIVS()
+	}
+	ctx := ctxT(t)
+	ch, err := nodes[0].CreateChannel(ctx, &ivs.CreateChannelInput{Name: aws.String("v0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := func(c *ivs.Client) string {
+		out, err := c.GetChannel(ctx, &ivs.GetChannelInput{Arn: ch.Channel.Arn})
+		var nf *ivstypes.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return "<deleted>"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Channel.Name)
+	}
+	var lags []time.Duration
+	for k := 1; k <= 50; k++ {
+		writer, reader := nodes[k%2], nodes[(k+1)%2]
+		name(writer) // warm both caches with the old name
+		name(reader)
+		want := fmt.Sprintf("v%d", k)
+		if _, err := writer.UpdateChannel(ctx, &ivs.UpdateChannelInput{Arn: ch.Channel.Arn, Name: aws.String(want)}); err != nil {
+			t.Fatal(err)
+		}
+		acked := time.Now()
+		if got := name(writer); got != want {
+			t.Fatalf("change %d: the writing node reads %q, want %q at once", k, got, want)
+		}
+		for name(reader) != want {
+			if time.Since(acked) > 10*time.Second {
+				t.Fatalf("change %d: the other node still reads the old name 10 s later", k)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		lags = append(lags, time.Since(acked))
+	}
+	slices.Sort(lags)
+	t.Logf("channel change seen by the other node: p50 %v, max %v", lags[len(lags)/2], lags[len(lags)-1])
+	if p99 := lags[len(lags)*99/100]; p99 >= time.Second {
+		t.Errorf("p99 %v, want under 1 s", p99)
+	}
+	if _, err := nodes[0].DeleteChannel(ctx, &ivs.DeleteChannelInput{Arn: ch.Channel.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	for acked := time.Now(); name(nodes[1]) != "<deleted>"; time.Sleep(time.Millisecond) {
+		if time.Since(acked) > time.Second {
+			t.Fatal("the other node still reads a deleted channel a second later")
+		}
+	}
 }

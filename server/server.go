@@ -45,6 +45,9 @@ type Server struct {
 	log *slog.Logger
 	st  store.Store
 	raw store.Store
+	// records serves the services' single reads (store.ReadJSON) from
+	// memory; st is it.
+	records *store.Cache
 	// azRaw is the authorizer's own handle on the store.
 	azRaw store.Store
 	auth  *authenticator
@@ -151,13 +154,14 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	}
 	s.azRaw = azRaw
 	s.az = authz.New(s.metrics.instrumentStore(azRaw, storeBackend(cfg)))
-	s.st = store.WithCommitHook(st, func(accounts []string) {
+	s.records = store.NewCache(store.WithCommitHook(st, func(accounts []string) {
 		if !slices.ContainsFunc(accounts, func(a string) bool { return !sidePartition(a) }) {
 			return
 		}
 		s.gen.Add(1)
 		s.az.Changed(accounts)
-	})
+	}), func(account string) bool { return !sidePartition(account) }, maxCachedRecordBytes)
+	s.st = s.records
 	s.auth = newAuthenticator(s.st, st, box, s.now, &s.gen)
 	s.watchStore()
 	s.iam = iam.New(s.st, s.az, box, s.now, log)
@@ -185,6 +189,9 @@ func New(ctx context.Context, cfg Config, stdout io.Writer) (*Server, error) {
 	}
 	return s, nil
 }
+
+// maxCachedRecordBytes bounds the memory of the record cache (s.records).
+const maxCachedRecordBytes = 64 << 20
 
 // loadTLS loads the certificate and key of --tls-cert and --tls-key, or
 // returns nil when they are not set.

@@ -26,6 +26,7 @@ func (s *Server) watchStore() {
 	if lr, ok := s.raw.(store.ListenReporter); ok {
 		s.az.TrustCacheWhile(lr.Listening)
 		s.auth.trusted = lr.Listening
+		s.records.TrustWhile(lr.Listening)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopWatch = cancel
@@ -39,6 +40,7 @@ func (s *Server) watchStore() {
 				}
 				s.gen.Add(1)
 				s.az.Changed([]string{account})
+				s.records.Changed(account)
 			})
 			if ctx.Err() != nil {
 				return
@@ -56,6 +58,7 @@ func (s *Server) watchStore() {
 			// drop everything cached.
 			s.gen.Add(1)
 			s.az.ChangedAll()
+			s.records.ChangedAll()
 		}
 	}()
 }

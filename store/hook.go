@@ -43,15 +43,20 @@ func (h *hookedWatcher) Watch(ctx context.Context, fn func(account string)) erro
 	return h.w.Watch(ctx, fn)
 }
 
-// recordingTx notes the accounts a transaction writes.
+// recordingTx notes the accounts a transaction writes, calling first (when
+// set) with each before its first write.
 type recordingTx struct {
 	Tx
 	accounts []string
+	first    func(account string)
 }
 
 func (r *recordingTx) note(account string) {
 	if !slices.Contains(r.accounts, account) {
 		r.accounts = append(r.accounts, account)
+		if r.first != nil {
+			r.first(account)
+		}
 	}
 }
 

@@ -136,6 +136,11 @@ type KeyUsage struct {
 // GetJSON reads the record at key into v.
 func GetJSON(ctx context.Context, tx Tx, account, key string, v any) error {
 	b, err := tx.Get(ctx, account, key)
+	return decodeRecord(account, key, b, err, v)
+}
+
+// decodeRecord decodes the record read at key, unless the read failed.
+func decodeRecord(account, key string, b []byte, err error, v any) error {
 	if err != nil {
 		return err
 	}
@@ -143,6 +148,24 @@ func GetJSON(ctx context.Context, tx Tx, account, key string, v any) error {
 		return fmt.Errorf("decode %s/%s: %w", account, key, err)
 	}
 	return nil
+}
+
+// Getter is a Store that reads one value outside any transaction (a
+// Cache, from memory).
+type Getter interface {
+	Get(ctx context.Context, account, key string) ([]byte, error)
+}
+
+// ReadJSON reads and decodes the record at key on its own, outside any
+// transaction: for a read that needs no snapshot with other reads, which
+// a Cache serves from memory.
+func ReadJSON(ctx context.Context, st Store, account, key string, v any) error {
+	g, ok := st.(Getter)
+	if !ok {
+		return st.View(ctx, func(tx Tx) error { return GetJSON(ctx, tx, account, key, v) })
+	}
+	b, err := g.Get(ctx, account, key)
+	return decodeRecord(account, key, b, err, v)
 }
 
 // PutJSON writes v as the record at key.
