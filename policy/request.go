@@ -116,7 +116,7 @@ func (c *Context) SetMulti(k string, vs []string) {
 }
 
 func (c *Context) put(name string, v value) {
-	k := strings.ToLower(name)
+	k := lowerKey(name)
 	for i := range c.entries {
 		if c.entries[i].key == k {
 			c.entries[i].val = v
@@ -130,9 +130,42 @@ func (c *Context) put(name string, v value) {
 	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v, name: name})
 }
 
+// lowerKey returns a key lower-cased. The global keys a server sets on
+// every request are spelled out, so that setting them allocates nothing
+// (strings.ToLower allocates for a key with an upper-case letter).
+func lowerKey(name string) string {
+	switch name {
+	case "aws:CurrentTime":
+		return "aws:currenttime"
+	case "aws:EpochTime":
+		return "aws:epochtime"
+	case "aws:SecureTransport":
+		return "aws:securetransport"
+	case "aws:RequestedRegion":
+		return "aws:requestedregion"
+	case "aws:SourceIp":
+		return "aws:sourceip"
+	case "aws:MultiFactorAuthPresent":
+		return "aws:multifactorauthpresent"
+	case "aws:MultiFactorAuthAge":
+		return "aws:multifactorauthage"
+	case "aws:TokenIssueTime":
+		return "aws:tokenissuetime"
+	case "aws:PrincipalArn":
+		return "aws:principalarn"
+	case "aws:PrincipalAccount":
+		return "aws:principalaccount"
+	case "aws:PrincipalType":
+		return "aws:principaltype"
+	case "aws:TagKeys":
+		return "aws:tagkeys"
+	}
+	return strings.ToLower(name)
+}
+
 // Get returns the values of key k and whether it is present.
 func (c *Context) Get(k string) ([]string, bool) {
-	v, ok := c.get(strings.ToLower(k))
+	v, ok := c.get(lowerKey(k))
 	if !ok {
 		return nil, false
 	}

@@ -30,7 +30,9 @@ type authenticator struct {
 	box      *seal.Box
 	verifier *sigv4.Verifier
 	now      func() time.Time
-	gen      *atomic.Uint64 // bumped on every committed write
+	// times formats the time keys of the requests' context.
+	times timeStrings
+	gen   *atomic.Uint64 // bumped on every committed write
 	// usage is where key usage is recorded, and usageWrites bounds the
 	// writes in flight.
 	usage       store.Store
@@ -117,7 +119,7 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	}
 	a.recordUse(ctx, e.key.ID, signed.Scope)
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
-	fillContext(&c.Context, r, signed, a.now())
+	fillContext(&c.Context, r, signed, a.now(), &a.times)
 	return c, nil
 }
 
@@ -256,7 +258,7 @@ func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request
 	}
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: signed.AccessKeyID, Region: signed.Scope.Region,
 		SessionPolicies: e.policies, Session: e.session}
-	fillContext(&c.Context, r, signed, a.now())
+	fillContext(&c.Context, r, signed, a.now(), &a.times)
 	c.Context.Set("aws:TokenIssueTime", cl.IssuedAt.UTC().Format(time.RFC3339))
 	if cl.MFA {
 		age := max(int64(now.Sub(cl.MFAAuthTime)/time.Second), 0)

@@ -197,7 +197,7 @@ func (s *Server) consoleCaller(ctx context.Context, r *http.Request, id *web.Ide
 			Tags: authz.PrincipalTags(u.Tags)}
 	}
 	now := s.now()
-	fillContext(&c.Context, r, &sigv4.Signed{Scope: sigv4.Scope{Region: region}}, now)
+	fillContext(&c.Context, r, &sigv4.Signed{Scope: sigv4.Scope{Region: region}}, now, &s.auth.times)
 	c.Context.Set("aws:TokenIssueTime", id.SignedInAt.UTC().Format(time.RFC3339))
 	if id.MFA {
 		c.Context.Set("aws:MultiFactorAuthPresent", "true")

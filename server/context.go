@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/policy"
@@ -17,14 +18,39 @@ import (
 // has already replaced with the client's address when the peer is a
 // trusted proxy (see clientRequest). The keys derived from the principal
 // (aws:PrincipalArn, aws:username, …) come from the policy engine.
-func fillContext(pc *policy.Context, r *http.Request, signed *sigv4.Signed, now time.Time) {
-	pc.Set("aws:CurrentTime", now.UTC().Format(time.RFC3339))
-	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+func fillContext(pc *policy.Context, r *http.Request, signed *sigv4.Signed, now time.Time, times *timeStrings) {
+	current, epoch := times.at(now)
+	pc.Set("aws:CurrentTime", current)
+	pc.Set("aws:EpochTime", epoch)
 	pc.Set("aws:SecureTransport", strconv.FormatBool(r.TLS != nil))
 	pc.Set("aws:RequestedRegion", signed.Scope.Region)
 	if a, ok := parseHostAddr(r.RemoteAddr); ok {
 		pc.Set("aws:SourceIp", a.String())
 	}
+}
+
+// timeStrings keeps the values of aws:CurrentTime and aws:EpochTime of
+// the last second a request asked for, so that the requests of one second
+// format them once. It is safe for concurrent use; its zero value is
+// ready.
+type timeStrings struct {
+	last atomic.Pointer[secondStrings]
+}
+
+type secondStrings struct {
+	unix           int64
+	current, epoch string
+}
+
+// at returns the values of aws:CurrentTime and aws:EpochTime at now.
+func (t *timeStrings) at(now time.Time) (current, epoch string) {
+	unix := now.Unix()
+	if p := t.last.Load(); p != nil && p.unix == unix {
+		return p.current, p.epoch
+	}
+	p := &secondStrings{unix: unix, current: now.UTC().Format(time.RFC3339), epoch: strconv.FormatInt(unix, 10)}
+	t.last.Store(p)
+	return p.current, p.epoch
 }
 
 // clientRequest returns r, or, when the peer is inside a trusted CIDR and

@@ -65,7 +65,7 @@ func TestFillContext(t *testing.T) {
 			}
 			signed := &sigv4.Signed{Scope: sigv4.Scope{Date: "20250304", Region: "eu-central-1", Service: "iam"}}
 			var pc policy.Context
-			fillContext(&pc, clientRequest(r, trusted), signed, now)
+			fillContext(&pc, clientRequest(r, trusted), signed, now, &timeStrings{})
 			if r.RemoteAddr != tc.peer {
 				t.Errorf("the request was modified: RemoteAddr %q", r.RemoteAddr)
 			}
@@ -149,5 +149,28 @@ func TestConfigValidateTLSAndProxies(t *testing.T) {
 				t.Fatalf("Validate: %v, want %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestTimeStrings: the time keys are formatted once a second, and change
+// with the second.
+func TestTimeStrings(t *testing.T) {
+	var ts timeStrings
+	t0 := time.Date(2026, 11, 28, 10, 0, 0, 100, time.UTC)
+	for _, tc := range []struct {
+		at             time.Time
+		current, epoch string
+	}{
+		{t0, "2026-11-28T10:00:00Z", "1795860000"},
+		{t0.Add(900 * time.Millisecond), "2026-11-28T10:00:00Z", "1795860000"},
+		{t0.Add(time.Second), "2026-11-28T10:00:01Z", "1795860001"},
+		{t0.In(time.FixedZone("x", 3600)).Add(-time.Second), "2026-11-28T09:59:59Z", "1795859999"},
+	} {
+		if c, e := ts.at(tc.at); c != tc.current || e != tc.epoch {
+			t.Errorf("at(%v) = %s, %s; want %s, %s", tc.at, c, e, tc.current, tc.epoch)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { ts.at(t0) }); n != 0 {
+		t.Errorf("%v allocations within one second, want 0", n)
 	}
 }
