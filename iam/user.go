@@ -177,13 +177,22 @@ func (s *Service) GetUser(ctx context.Context, c *authz.Caller, in *GetUserInput
 	if err := validateName("userName", name, 128); err != nil {
 		return nil, err
 	}
-	// Two reads on their own, the user's served by the server's record
-	// cache: its password's last use is not a part of the user record.
+	// Reads on their own, which the server's record cache serves: the
+	// user, and whether it has a password. Only a user with a password
+	// may have used one (DeleteLoginProfile forgets its last use), and
+	// that last use is not a part of the user record.
 	u, err := readUser(ctx, s.st, c.Account(), name)
 	if u, err = s.authorizeUser(ctx, c, "GetUser", name, nil, u, err); err != nil {
 		return nil, err
 	}
 	out := &GetUserOutput{User: userShape(u, true)}
+	var lp store.LoginProfile
+	switch err := store.ReadJSON(ctx, s.st, c.Account(), store.LoginProfileKey(u.ID), &lp); {
+	case isNotFound(err):
+		return out, nil
+	case err != nil:
+		return nil, err
+	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		out.User.PasswordLastUsed, err = passwordLastUsed(ctx, tx, c.Account(), u.ID)
 		return err

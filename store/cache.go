@@ -2,14 +2,16 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
 )
 
-// Cache is a Store that keeps values read with Get, so that a value read
-// many times (the channel of every ivs:GetChannel) costs a map lookup
-// instead of a transaction. View and Update go to the backend as they
+// Cache is a Store that keeps values read with Get, and which keys do not
+// exist, so that a value read many times (the channel of every
+// ivs:GetChannel) costs a map lookup instead of a transaction. View and Update go to the backend as they
 // are: only Get, a read of one value outside any transaction, is served
 // from memory, so every transaction keeps its snapshot.
 //
@@ -51,7 +53,13 @@ func (s *CacheStats) Misses() uint64 { return s.misses.Load() }
 type cachedAccount struct {
 	// writing counts the Updates writing to the account now.
 	writing int
-	values  map[string][]byte
+	values  map[string]cachedValue
+}
+
+// cachedValue is a value read, or the knowledge that there is none.
+type cachedValue struct {
+	v     []byte
+	found bool
 }
 
 // NewCache returns a Cache of st that keeps values of the accounts for
@@ -90,24 +98,23 @@ func (c *Cache) ChangedAll() {
 
 func (c *Cache) dropLocked(a *cachedAccount) {
 	for k, v := range a.values {
-		c.bytes -= len(k) + len(v)
+		c.bytes -= len(k) + len(v.v)
 	}
 	clear(a.values)
 }
 
-// get returns a copy of the cached value of key, if any.
-func (c *Cache) get(account, key string) ([]byte, bool) {
+// get returns a copy of the cached value of key (found false when the
+// key is known not to exist), if any.
+func (c *Cache) get(account, key string) (v cachedValue, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	a := c.accounts[account]
 	if a == nil || a.writing > 0 {
-		return nil, false
+		return v, false
 	}
-	v, ok := a.values[key]
-	if !ok {
-		return nil, false
-	}
-	return slices.Clone(v), true
+	v, ok = a.values[key]
+	v.v = slices.Clone(v.v)
+	return v, ok
 }
 
 // currentEpoch returns the count of changes so far, before a backend
@@ -120,8 +127,8 @@ func (c *Cache) currentEpoch() uint64 {
 
 // put keeps a value read from the backend in a transaction that began at
 // epoch, unless a change has ended since.
-func (c *Cache) put(account, key string, epoch uint64, value []byte) {
-	size := len(key) + len(value)
+func (c *Cache) put(account, key string, epoch uint64, value cachedValue) {
+	size := len(key) + len(value.v)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.epoch != epoch || size > c.max {
@@ -129,18 +136,19 @@ func (c *Cache) put(account, key string, epoch uint64, value []byte) {
 	}
 	a := c.accounts[account]
 	if a == nil {
-		a = &cachedAccount{values: map[string][]byte{}}
+		a = &cachedAccount{values: map[string]cachedValue{}}
 		c.accounts[account] = a
 	}
 	if old, ok := a.values[key]; ok {
-		c.bytes -= len(key) + len(old)
+		c.bytes -= len(key) + len(old.v)
 	}
 	if c.bytes+size > c.max {
 		for _, other := range c.accounts {
 			c.dropLocked(other)
 		}
 	}
-	a.values[key] = slices.Clone(value)
+	value.v = slices.Clone(value.v)
+	a.values[key] = value
 	c.bytes += size
 }
 
@@ -151,7 +159,10 @@ func (c *Cache) Get(ctx context.Context, account, key string) ([]byte, error) {
 	if cacheable && trusted {
 		if v, ok := c.get(account, key); ok {
 			c.stats.hits.Add(1)
-			return v, nil
+			if !v.found {
+				return nil, fmt.Errorf("get %s/%s: %w", account, key, ErrNotFound)
+			}
+			return v.v, nil
 		}
 		c.stats.misses.Add(1)
 	}
@@ -162,8 +173,8 @@ func (c *Cache) Get(ctx context.Context, account, key string) ([]byte, error) {
 		v, err = tx.Get(ctx, account, key)
 		return err
 	})
-	if err == nil && cacheable && trusted {
-		c.put(account, key, epoch, v)
+	if cacheable && trusted && (err == nil || errors.Is(err, ErrNotFound)) {
+		c.put(account, key, epoch, cachedValue{v: v, found: err == nil})
 	}
 	return v, err
 }
@@ -186,7 +197,7 @@ func (c *Cache) startWriting(account string) {
 	defer c.mu.Unlock()
 	a := c.accounts[account]
 	if a == nil {
-		a = &cachedAccount{values: map[string][]byte{}}
+		a = &cachedAccount{values: map[string]cachedValue{}}
 		c.accounts[account] = a
 	}
 	a.writing++

@@ -138,6 +138,25 @@ func TestCacheFollowsItsWrites(t *testing.T) {
 	}
 }
 
+// TestCacheKnowsMissingKeys: a key found missing is served as missing
+// until it is written.
+func TestCacheKnowsMissingKeys(t *testing.T) {
+	c := newCache(t, openSQLite(t))
+	for range 2 {
+		if _, err := c.Get(t.Context(), "a", "k"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Get of a missing key: %v", err)
+		}
+	}
+	wantCounts(t, c, 1, 1)
+	put(t, c, "a", "k", "")
+	for range 2 {
+		if v, err := c.Get(t.Context(), "a", "k"); err != nil || len(v) != 0 {
+			t.Fatalf("Get of an empty value: %q, %v", v, err)
+		}
+	}
+	wantCounts(t, c, 2, 2)
+}
+
 // TestCacheBypassedWhileWriting: from an Update's first write to an
 // account until it ends, reads of that account go to the backend, so that
 // none can see a value the commit is replacing.
