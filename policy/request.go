@@ -124,8 +124,10 @@ func (c *Context) put(name string, v value) {
 		}
 	}
 	if c.entries == nil {
-		// A request sets some eight keys: one allocation, not four.
-		c.entries = make([]ctxEntry, 0, 8)
+		// A request signed with an access key sets five keys (the
+		// server's global ones), a session's a few more: one allocation
+		// for most, not three.
+		c.entries = make([]ctxEntry, 0, 6)
 	}
 	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v, name: name})
 }

@@ -26,7 +26,7 @@ func TestLowerKey(t *testing.T) {
 			t.Fatal("aws:SourceIp not found")
 		}
 	})
-	// The entries (8, then 16), and Get's one-element slice.
+	// The entries (6, then 12), and Get's one-element slice.
 	if allocs > 3 {
 		t.Errorf("%v allocations, want at most 3", allocs)
 	}

@@ -31,6 +31,9 @@ func queryForm(r *http.Request, body []byte) (url.Values, error) {
 			if err != nil {
 				return nil, err
 			}
+			if len(form) == 0 {
+				return bf, nil
+			}
 			for k, v := range bf {
 				form[k] = append(form[k], v...)
 			}

@@ -353,12 +353,35 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		s.record(ex, sw)
 		s.finish(ex)
 	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := readBody(w, r)
 	if err != nil {
 		s.writeEarlyError(sw, ex, bodyError(err))
 		return
 	}
 	serve(ctx, sw, body, ex)
+}
+
+// readBody reads a request's body, up to maxBodyBytes, into a buffer of
+// the size its Content-Length announces (io.ReadAll starts at 512 bytes
+// and doubles).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	n := r.ContentLength
+	if n < 0 || n > maxBodyBytes {
+		return io.ReadAll(body)
+	}
+	b := make([]byte, n+1) // one more, to see the end of the body
+	m, err := io.ReadFull(body, b)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return b[:m], nil
+	case err != nil:
+		return nil, err
+	}
+	// More than announced (net/http stops a body at its Content-Length,
+	// but a handler may be given another reader).
+	rest, err := io.ReadAll(body)
+	return append(b, rest...), err
 }
 
 // serveSigned authenticates a request by its SigV4 signature and serves it.
