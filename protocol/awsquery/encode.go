@@ -57,7 +57,9 @@ func WriteResult(w http.ResponseWriter, namespace, action, requestID string, out
 	xml.EscapeText(b, []byte(requestID))
 	b.WriteString(`</RequestId></ResponseMetadata></` + action + `Response>`)
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("x-amzn-RequestId", requestID)
+	// Set in canonical form: Header.Set would canonicalize the name,
+	// allocating, on every response.
+	w.Header()["X-Amzn-Requestid"] = []string{requestID}
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b.Bytes())
 	if b.Cap() <= maxPooledResult {

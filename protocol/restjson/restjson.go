@@ -124,7 +124,9 @@ func jsonType(t reflect.Type) string {
 // WriteResult writes a successful response with the given status: the
 // output as JSON ({} for nil), or no body at all for 204.
 func WriteResult(w http.ResponseWriter, requestID string, status int, out any) error {
-	w.Header().Set("x-amzn-RequestId", requestID)
+	// Set in canonical form: Header.Set would canonicalize the name,
+	// allocating, on every response.
+	w.Header()["X-Amzn-Requestid"] = []string{requestID}
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return nil
