@@ -40,9 +40,13 @@ func ReadOnly(service, operation string) bool {
 
 // RecordsResponse reports whether an event of the operation carries its
 // responseElements: CloudTrail leaves them null for the reads that only
-// return what is stored (STS's calls, which issue credentials, have them).
+// return what is stored, GetCallerIdentity's included (STS's other calls,
+// which issue credentials, have them).
 func RecordsResponse(service, operation string) bool {
-	return service == "sts" || !ReadOnly(service, operation)
+	if service == "sts" {
+		return operation != "GetCallerIdentity"
+	}
+	return !ReadOnly(service, operation)
 }
 
 // QueryParameters converts the parameters of a query-protocol request to

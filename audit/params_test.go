@@ -44,3 +44,25 @@ func TestRedactForm(t *testing.T) {
 		t.Errorf("RedactForm allocates %v times for a form without secrets", n)
 	}
 }
+
+// TestRecordsResponse: CloudTrail carries responseElements for writes and
+// for STS's calls that issue credentials, not for reads.
+func TestRecordsResponse(t *testing.T) {
+	for _, tc := range []struct {
+		service, op string
+		want        bool
+	}{
+		{"iam", "CreateUser", true},
+		{"iam", "GetUser", false},
+		{"ivs", "GetChannel", false},
+		{"ivs", "CreateChannel", true},
+		{"sts", "AssumeRole", true},
+		{"sts", "GetSessionToken", true},
+		{"sts", "GetFederationToken", true},
+		{"sts", "GetCallerIdentity", false},
+	} {
+		if got := RecordsResponse(tc.service, tc.op); got != tc.want {
+			t.Errorf("RecordsResponse(%s, %s) = %v, want %v", tc.service, tc.op, got, tc.want)
+		}
+	}
+}
