@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -124,7 +125,6 @@ func required(member string) error {
 
 var (
 	namePattern = regexp.MustCompile(`^[a-zA-Z0-9-_]*$`)
-	arnPattern  = regexp.MustCompile(`^arn:aws:ivs:([a-z0-9-]+):([0-9]+):([a-z-]+)/([a-zA-Z0-9-]+)$`)
 )
 
 // validateName checks a resource name (0..128 of [a-zA-Z0-9-_]).
@@ -169,11 +169,10 @@ func parseARN(member, v string, kinds ...string) (resourceARN, error) {
 	if len(v) > 128 {
 		return resourceARN{}, validation(member, v, "Member must have length less than or equal to 128")
 	}
-	m := arnPattern.FindStringSubmatch(v)
-	if m == nil {
+	a, ok := splitARN(v)
+	if !ok {
 		return resourceARN{}, validation(member, v, "Member must satisfy regular expression pattern: "+pattern)
 	}
-	a := resourceARN{ARN: v, Region: m[1], Account: m[2], Kind: m[3], ID: m[4]}
 	if len(kinds) > 0 {
 		ok := false
 		for _, k := range kinds {
@@ -184,6 +183,40 @@ func parseARN(member, v string, kinds ...string) (resourceARN, error) {
 		}
 	}
 	return a, nil
+}
+
+// splitARN splits an ARN that matches
+// ^arn:aws:ivs:([a-z0-9-]+):([0-9]+):([a-z-]+)/([a-zA-Z0-9-]+)$ into its
+// region, account, kind and id (a regular expression took a tenth of
+// ivs:GetChannel's time).
+func splitARN(v string) (resourceARN, bool) {
+	rest, ok := strings.CutPrefix(v, "arn:aws:ivs:")
+	if !ok {
+		return resourceARN{}, false
+	}
+	region, rest, ok1 := strings.Cut(rest, ":")
+	account, rest, ok2 := strings.Cut(rest, ":")
+	kind, id, ok3 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || !ok3 ||
+		!allIn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") || !allIn(account, "0123456789") ||
+		!allIn(kind, "abcdefghijklmnopqrstuvwxyz-") ||
+		!allIn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") {
+		return resourceARN{}, false
+	}
+	return resourceARN{ARN: v, Region: region, Account: account, Kind: kind, ID: id}, true
+}
+
+// allIn reports whether s is not empty and made of the bytes of set.
+func allIn(s, set string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // in reports whether the ARN names a resource of the caller's account and
@@ -198,7 +231,7 @@ func optionalARN(member, v, kind string) error {
 	if len(v) > 128 {
 		return validation(member, v, "Member must have length less than or equal to 128")
 	}
-	if m := arnPattern.FindStringSubmatch(v); m == nil || m[3] != kind {
+	if a, ok := splitARN(v); !ok || a.Kind != kind {
 		return validation(member, v, "Member must satisfy regular expression pattern: ^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:"+kind+"/[a-zA-Z0-9-]+$")
 	}
 	return nil
