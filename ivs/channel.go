@@ -100,7 +100,11 @@ func summaryShape(ch *store.Channel) ChannelSummary {
 
 // playbackURL is the channel's HLS multivariant playlist on this server.
 func (s *Service) playbackURL(ch *store.Channel) string {
-	acct := strings.Split(ch.ARN, ":")[4]
+	acct := ch.ARN
+	for range 4 { // arn:aws:ivs:region:account:channel/id
+		_, acct, _ = strings.Cut(acct, ":")
+	}
+	acct, _, _ = strings.Cut(acct, ":")
 	return s.ep.Playback + playback.MultivariantPath(ch.Region, acct, ch.ID)
 }
 
@@ -300,24 +304,25 @@ func (s *Service) countChannel(ctx context.Context, tx store.Tx, sc scope, delta
 
 // loadChannel reads a channel of the scope.
 func loadChannel(ctx context.Context, tx store.Tx, sc scope, a resourceARN) (*store.Channel, error) {
-	return readChannel(sc, a, func(account, key string, ch *store.Channel) error {
-		return store.GetJSON(ctx, tx, account, key, ch)
+	return readChannel(sc, a, func(account, key string) (*store.Channel, error) {
+		var ch store.Channel
+		return &ch, store.GetJSON(ctx, tx, account, key, &ch)
 	})
 }
 
 // readChannel reads a channel with get, which reads a record.
-func readChannel(sc scope, a resourceARN, get func(account, key string, ch *store.Channel) error) (*store.Channel, error) {
+func readChannel(sc scope, a resourceARN, get func(account, key string) (*store.Channel, error)) (*store.Channel, error) {
 	if !a.in(sc) || a.Kind != kindChannel {
 		return nil, notFound(kindChannel, a.ARN)
 	}
-	var ch store.Channel
-	if err := get(sc.account, store.IVSChannelKey(sc.region, a.ID), &ch); err != nil {
-		if isNotFound(err) {
-			return nil, notFound(kindChannel, a.ARN)
-		}
+	ch, err := get(sc.account, store.IVSChannelKey(sc.region, a.ID))
+	if isNotFound(err) {
+		return nil, notFound(kindChannel, a.ARN)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return &ch, nil
+	return ch, nil
 }
 
 // authorizedChannel loads a channel and authorizes action on it with its
@@ -360,9 +365,10 @@ func (s *Service) GetChannel(ctx context.Context, c *authz.Caller, in *ARNInput)
 	if err != nil {
 		return nil, err
 	}
-	// One read on its own, which the server's record cache serves.
-	ch, err := readChannel(scopeOf(c), a, func(account, key string, ch *store.Channel) error {
-		return store.ReadJSON(ctx, s.st, account, key, ch)
+	// One read on its own, which the server's record cache serves, decoded
+	// once for every reader: nothing below modifies the channel.
+	ch, err := readChannel(scopeOf(c), a, func(account, key string) (*store.Channel, error) {
+		return store.ReadShared[store.Channel](ctx, s.st, account, key)
 	})
 	if ch, err = s.authorizeChannel(ctx, c, "GetChannel", a, ch, err); err != nil {
 		return nil, err

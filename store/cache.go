@@ -60,6 +60,8 @@ type cachedAccount struct {
 type cachedValue struct {
 	v     []byte
 	found bool
+	// shared is v decoded by ReadShared, once.
+	shared any
 }
 
 // NewCache returns a Cache of st that keeps values of the accounts for
@@ -105,7 +107,16 @@ func (c *Cache) dropLocked(a *cachedAccount) {
 
 // get returns a copy of the cached value of key (found false when the
 // key is known not to exist), if any.
-func (c *Cache) get(account, key string) (v cachedValue, ok bool) {
+func (c *Cache) get(account, key string) (cachedValue, bool) {
+	v, ok := c.sharedOf(account, key)
+	v.v = slices.Clone(v.v)
+	return v, ok
+}
+
+// sharedOf returns the cached value of key as ReadShared needs it: the
+// bytes (which nobody may modify) and what they were decoded into, if
+// they were.
+func (c *Cache) sharedOf(account, key string) (v cachedValue, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	a := c.accounts[account]
@@ -113,8 +124,22 @@ func (c *Cache) get(account, key string) (v cachedValue, ok bool) {
 		return v, false
 	}
 	v, ok = a.values[key]
-	v.v = slices.Clone(v.v)
 	return v, ok
+}
+
+// share keeps decoded as what the cached bytes raw of key decode into,
+// if the cache still holds those bytes.
+func (c *Cache) share(account, key string, raw []byte, decoded any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a := c.accounts[account]
+	if a == nil {
+		return
+	}
+	if v, ok := a.values[key]; ok && v.found && len(v.v) > 0 && len(raw) > 0 && &v.v[0] == &raw[0] {
+		v.shared = decoded
+		a.values[key] = v
+	}
 }
 
 // currentEpoch returns the count of changes so far, before a backend
@@ -217,4 +242,45 @@ func (c *Cache) endWriting(w *recordingTx) {
 		a.writing--
 		c.dropLocked(a)
 	}
+}
+
+// ReadShared reads and decodes the record at key on its own, as ReadJSON
+// does, into a value that a Cache decodes once and hands to every reader
+// of the same record: the caller must not modify it, nor anything it
+// points to.
+func ReadShared[T any](ctx context.Context, st Store, account, key string) (*T, error) {
+	c, ok := st.(*Cache)
+	if !ok || (c.trust != nil && !c.trust()) || (c.cacheable != nil && !c.cacheable(account)) {
+		v := new(T)
+		return v, ReadJSON(ctx, st, account, key, v)
+	}
+	for try := range 2 {
+		cv, ok := c.sharedOf(account, key)
+		if !ok {
+			// Not cached: read it into the cache (a miss), then decode it
+			// there.
+			if _, err := c.Get(ctx, account, key); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if try == 0 {
+			c.stats.hits.Add(1)
+		}
+		if !cv.found {
+			return nil, fmt.Errorf("get %s/%s: %w", account, key, ErrNotFound)
+		}
+		if v, ok := cv.shared.(*T); ok {
+			return v, nil
+		}
+		v := new(T)
+		if err := decodeRecord(account, key, cv.v, nil, v); err != nil {
+			return nil, err
+		}
+		c.share(account, key, cv.v, v)
+		return v, nil
+	}
+	// Dropped again at once (a write, or a full cache): read it as is.
+	v := new(T)
+	return v, ReadJSON(ctx, st, account, key, v)
 }

@@ -286,3 +286,48 @@ func TestCacheConcurrentReadYourWrites(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestReadShared: a record is decoded once and shared until it changes.
+func TestReadShared(t *testing.T) {
+	type rec struct{ N int }
+	ctx := context.Background()
+	backend := openSQLite(t)
+	c := newCache(t, backend)
+	put(t, c, "a", "k", `{"N":1}`)
+	first, err := store.ReadShared[rec](ctx, c, "a", "k")
+	if err != nil || first.N != 1 {
+		t.Fatalf("ReadShared: %+v, %v", first, err)
+	}
+	again, err := store.ReadShared[rec](ctx, c, "a", "k")
+	if err != nil || again != first {
+		t.Fatalf("second ReadShared: %p %+v, %v; want the first value %p", again, again, err, first)
+	}
+	wantCounts(t, c, 1, 1)
+	put(t, c, "a", "k", `{"N":2}`)
+	if v, err := store.ReadShared[rec](ctx, c, "a", "k"); err != nil || v.N != 2 || v == first {
+		t.Fatalf("after a write: %+v, %v", v, err)
+	}
+	if _, err := store.ReadShared[rec](ctx, c, "a", "missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing key: %v", err)
+	}
+	if _, err := store.ReadShared[rec](ctx, c, "a", "missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing key, cached: %v", err)
+	}
+	put(t, c, "a", "bad", `{"N":"x"}`)
+	if _, err := store.ReadShared[rec](ctx, c, "a", "bad"); err == nil {
+		t.Fatal("a record that does not decode was read")
+	}
+	// Without a Cache, and for accounts the cache leaves alone, it
+	// decodes every time.
+	for _, st := range []struct {
+		s       store.Store
+		account string
+	}{{backend, "a"}, {c, "side"}} {
+		put(t, st.s, st.account, "k", `{"N":3}`)
+		v1, err1 := store.ReadShared[rec](ctx, st.s, st.account, "k")
+		v2, err2 := store.ReadShared[rec](ctx, st.s, st.account, "k")
+		if err1 != nil || err2 != nil || v1.N != 3 || v1 == v2 {
+			t.Fatalf("uncached ReadShared: %+v %v, %+v %v", v1, err1, v2, err2)
+		}
+	}
+}
