@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/store"
 	"github.com/gatehouse-iam/gatehouse/store/sqlite"
 )
 
@@ -132,10 +134,17 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
-// sampleRecord is a journal record of sampleEvent, as testExpand reads it.
-func sampleRecord(reqID, eventID string, at time.Time) []byte {
-	return fmt.Appendf(nil, "%s %s %d", reqID, eventID, at.UnixNano())
+// sampleEntry is a journal entry (Recorder.Record) of sampleEvent: its
+// head, then a record as testExpand reads it.
+func sampleEntry(reqID string, at time.Time) []byte {
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	entry := AppendHead(nil, &Head{Account: "123456789012", RequestID: reqID, EventID: id})
+	return fmt.Appendf(entry, "%s %s %d", reqID, EventIDFrom(id), at.UnixNano())
 }
+
+// testReader reads what the tests store.
+func testReader(st store.Store) Reader { return Reader{Store: st, Expand: testExpand} }
 
 // testExpand is the Options.Expand of the tests: sampleEvent of a
 // sampleRecord.
@@ -188,7 +197,7 @@ func TestRecorder(t *testing.T) {
 		at := base.Add(time.Duration(i) * time.Second)
 		id := NewRequestID(at)
 		ids = append(ids, id)
-		if err := r.Record(sampleRecord(id, NewEventID(), at), at); err != nil {
+		if err := r.Record(sampleEntry(id, at), at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -214,12 +223,12 @@ func TestRecorder(t *testing.T) {
 	r = open() // replays
 	defer r.Close()
 	for _, id := range ids {
-		ev, err := ByRequestID(ctx, st, id)
+		ev, err := testReader(st).ByRequestID(ctx, id)
 		if err != nil || ev.RequestID != id {
 			t.Fatalf("%s: %v %v", id, ev, err)
 		}
 	}
-	page, err := Lookup(ctx, st, Query{Account: "123456789012"})
+	page, err := testReader(st).Lookup(ctx, Query{Account: "123456789012"})
 	if err != nil || len(page.Events) != 8 || page.NextToken != "" {
 		t.Fatalf("lookup: %v %d %q", err, len(page.Events), page.NextToken)
 	}
@@ -232,7 +241,7 @@ func TestRecorder(t *testing.T) {
 	seen := map[string]bool{}
 	q := Query{AllAccounts: true, MaxResults: 3}
 	for {
-		page, err := Lookup(ctx, st, q)
+		page, err := testReader(st).Lookup(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +272,7 @@ func TestRecorder(t *testing.T) {
 		{Query{NextToken: "x"}, 0, ErrInvalidNextToken},
 		{Query{Start: base, End: base.Add(-time.Hour)}, 0, ErrInvalidTimeRange},
 	} {
-		page, err := Lookup(ctx, st, tc.q)
+		page, err := testReader(st).Lookup(ctx, tc.q)
 		if !errors.Is(err, tc.err) || len(page.Events) != tc.want {
 			t.Errorf("%+v: %d events, %v", tc.q, len(page.Events), err)
 		}
@@ -271,7 +280,7 @@ func TestRecorder(t *testing.T) {
 	if n, err := Prune(ctx, st, time.Now().Add(time.Hour)); err != nil || n == 0 {
 		t.Fatalf("prune: %d %v", n, err)
 	}
-	if _, err := ByRequestID(ctx, st, ids[0]); !errors.Is(err, ErrNotFound) {
+	if _, err := testReader(st).ByRequestID(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
 		t.Errorf("pruned event found: %v", err)
 	}
 }

@@ -29,7 +29,7 @@ func TestStoredBatchesAreCompressed(t *testing.T) {
 		at := base.Add(time.Duration(i) * time.Second)
 		id := NewRequestID(at)
 		compressed = append(compressed, id)
-		if err := r.Record(sampleRecord(id, NewEventID(), at), at); err != nil {
+		if err := r.Record(sampleEntry(id, at), at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,7 +40,7 @@ func TestStoredBatchesAreCompressed(t *testing.T) {
 	at := base.Add(time.Minute)
 	plain := NewRequestID(at)
 	ev := sampleEvent(plain, NewEventID(), at)
-	text := ev.AppendJSON(appendLineHead(nil, at.UnixNano(), ev))
+	text := ev.AppendJSON(appendLineHead(nil, at.UnixNano(), ev.RecipientAccountID, ev.RequestID, ev.EventID))
 	l, ok := parseLine(text)
 	if !ok {
 		t.Fatalf("parseLine(%q)", text)
@@ -82,12 +82,12 @@ func TestStoredBatchesAreCompressed(t *testing.T) {
 	}
 
 	for _, id := range append(compressed, plain) {
-		ev, err := ByRequestID(ctx, st, id)
+		ev, err := testReader(st).ByRequestID(ctx, id)
 		if err != nil || ev.RequestID != id {
 			t.Fatalf("ByRequestID(%s): %v %v", id, ev, err)
 		}
 	}
-	page, err := Lookup(ctx, st, Query{Account: "123456789012", MaxResults: 50})
+	page, err := testReader(st).Lookup(ctx, Query{Account: "123456789012", MaxResults: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestStoredBatchesAreCompressed(t *testing.T) {
 			break
 		}
 		q.NextToken = page.NextToken
-		if page, err = Lookup(ctx, st, q); err != nil {
+		if page, err = testReader(st).Lookup(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,10 +125,10 @@ func TestCorruptBatchFailsTheLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Lookup(ctx, st, Query{Account: "123456789012"}); err == nil {
+	if _, err := testReader(st).Lookup(ctx, Query{Account: "123456789012"}); err == nil {
 		t.Error("Lookup of a corrupt batch: no error")
 	}
-	if _, err := ByRequestID(ctx, st, NewRequestID(now)); err == nil || errors.Is(err, ErrNotFound) {
+	if _, err := testReader(st).ByRequestID(ctx, NewRequestID(now)); err == nil || errors.Is(err, ErrNotFound) {
 		t.Errorf("ByRequestID over a corrupt batch: %v, want a decoding error", err)
 	}
 }

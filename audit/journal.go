@@ -57,8 +57,9 @@ const (
 	faultStep = 4 << 10
 )
 
-// kindCompact marks a record of Options.Expand, the one kind of journal
-// record.
+// kindCompact marks a compact record of Options.Expand alone, as earlier
+// releases journaled it; records are now journaled as entries with a
+// head (kindEntry, entry.go).
 const kindCompact byte = 2
 
 // segment is a mapped journal file.

@@ -33,7 +33,7 @@ func TestJournalConcurrentRotation(t *testing.T) {
 				n := w*each + i
 				at := base.Add(time.Duration(n) * time.Millisecond)
 				id := NewRequestID(at)
-				if err := r.Record(sampleRecord(id, NewEventID(), at), at); err != nil {
+				if err := r.Record(sampleEntry(id, at), at); err != nil {
 					t.Error(err)
 					return
 				}
@@ -45,13 +45,13 @@ func TestJournalConcurrentRotation(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Record(sampleRecord("x", "y", base), base); err == nil {
+	if err := r.Record(sampleEntry("x", base), base); err == nil {
 		t.Error("Record after Close succeeded")
 	}
 	seen := map[string]int{}
 	q := Query{AllAccounts: true}
 	for {
-		page, err := Lookup(ctx, st, q)
+		page, err := testReader(st).Lookup(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}

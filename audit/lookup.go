@@ -125,7 +125,8 @@ func parseToken(tok string) (cursor, error) {
 // Lookup returns the events that match q, newest first (events are
 // stored in batches: a batch's events are in order, and batches by their
 // oldest event; with AllAccounts, account by account).
-func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
+func (r Reader) Lookup(ctx context.Context, q Query) (Page, error) {
+	st := r.Store
 	if q.MaxResults == 0 {
 		q.MaxResults = MaxLookupResults
 	}
@@ -205,12 +206,12 @@ func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
 							page.NextToken = cursor{p, it.Key, i}.token()
 							return false
 						}
-						ev, err := decodeEvent(l.json)
+						ev, j, err := r.Expand.event(&l)
 						if err != nil {
 							ferr = err
 							return false
 						}
-						le := toLookup(ev, l.json)
+						le := toLookup(ev, j)
 						if q.matches(&le, outcome) {
 							page.Events = append(page.Events, le)
 						}

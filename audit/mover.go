@@ -7,18 +7,19 @@ import (
 // mover holds the buffers of moving journal records into the store,
 // reused from batch to batch.
 type mover struct {
-	// text holds the batch's journal lines back to back; spans locate
-	// each line in it (text may move as it grows).
+	// text holds the batch's lines back to back; spans locate each line
+	// in it (text may move as it grows). sink holds the batch's events
+	// as JSON lines, for Options.Sink.
 	text  []byte
 	spans []span
 	lines []line
 	sink  []byte
 }
 
-// span is one journal line in mover.text, its JSON from json on.
+// span is one line in mover.text.
 type span struct {
-	l                line
-	start, json, end int
+	l          line
+	start, end int
 }
 
 // moveLocked stores the committed records after r.off, in batches. A
@@ -50,23 +51,45 @@ func (r *Recorder) moveLocked(ctx context.Context, replay bool) error {
 	return r.storeMoved(ctx, seg.id, off)
 }
 
-// addRecord expands a journal record into a line in m.text.
+// addRecord adds the line of a journal record to m.text: its head, and
+// its compact record. Only a record without a head (journaled by an
+// earlier release) is expanded here, to learn its head; and every record
+// is, when a Sink takes the events' JSON.
 func (r *Recorder) addRecord(m *mover, rec journalRecord) {
-	start := len(m.text)
-	if rec.kind != kindCompact {
+	var l line
+	var compact []byte
+	switch rec.kind {
+	case kindEntry:
+		var err error
+		l.account, l.requestID, l.eventID, compact, err = splitEntry(rec.payload)
+		if err != nil {
+			r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
+			return
+		}
+	case kindCompact:
+		ev, err := r.opts.Expand(rec.payload)
+		if err != nil {
+			r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
+			return
+		}
+		l.account, l.requestID, l.eventID, compact = ev.RecipientAccountID, ev.RequestID, ev.EventID, rec.payload
+	default:
 		r.log.Warn("audit: skipped a journal record of an unknown kind", "kind", rec.kind)
 		return
 	}
-	ev, err := r.opts.Expand(rec.payload)
-	if err != nil {
-		r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
-		return
+	if r.opts.Sink != nil {
+		ev, err := r.opts.Expand(compact)
+		if err != nil {
+			r.log.Warn("audit: skipped a journal record", "bytes", len(compact), "err", err)
+			return
+		}
+		m.sink = append(ev.AppendJSON(m.sink), '\n')
 	}
-	m.text = appendLineHead(m.text, rec.nanos, ev)
-	json := len(m.text)
-	m.text = ev.AppendJSON(m.text)
-	l := line{nanos: rec.nanos, account: ev.RecipientAccountID, requestID: ev.RequestID, eventID: ev.EventID}
-	m.spans = append(m.spans, span{l: l, start: start, json: json, end: len(m.text)})
+	start := len(m.text)
+	m.text = appendLineHead(m.text, rec.nanos, l.account, l.requestID, l.eventID)
+	m.text = appendCompact(m.text, compact)
+	l.nanos = rec.nanos
+	m.spans = append(m.spans, span{l: l, start: start, end: len(m.text)})
 }
 
 // storeMoved writes the lines gathered in r.mv to the sink and the store,
@@ -80,17 +103,14 @@ func (r *Recorder) storeMoved(ctx context.Context, journal string, off int64) er
 	m.lines = m.lines[:0]
 	for _, s := range m.spans {
 		l := s.l
-		l.raw, l.json = m.text[s.start:s.end], m.text[s.json:s.end]
+		l.raw = m.text[s.start:s.end]
 		m.lines = append(m.lines, l)
 	}
-	if r.opts.Sink != nil {
-		m.sink = m.sink[:0]
-		for _, l := range m.lines {
-			m.sink = append(append(m.sink, l.json...), '\n')
-		}
+	if r.opts.Sink != nil && len(m.sink) > 0 {
 		if _, err := r.opts.Sink.Write(m.sink); err != nil {
 			r.log.Error("audit: write the audit log", "err", err)
 		}
+		m.sink = m.sink[:0]
 	}
 	if err := storeBatch(ctx, r.opts.Store, r.enc, m.lines, journal, off); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"net/url"
 	"reflect"
 	"testing"
@@ -63,6 +64,32 @@ func TestRecordsResponse(t *testing.T) {
 	} {
 		if got := RecordsResponse(tc.service, tc.op); got != tc.want {
 			t.Errorf("RecordsResponse(%s, %s) = %v, want %v", tc.service, tc.op, got, tc.want)
+		}
+	}
+}
+
+// TestRedactBody: a body that names no secret is kept as it is (not even
+// parsed); one that does has the secrets' values hidden.
+func TestRedactBody(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"arn":"arn:aws:ivs:us-west-2:123456789012:channel/x"}`, `{"arn":"arn:aws:ivs:us-west-2:123456789012:channel/x"}`},
+		{`{"name":"show","tags":{"team":"live"}}`, `{"name":"show","tags":{"team":"live"}}`},
+		{`not json`, `not json`},
+		{`{"Password":"hunter2","name":"x"}`, `{"Password":"` + Hidden + `","name":"x"}`},
+		{`{"streamKey":{"value":"sk_live","arn":"a"}}`, `{"streamKey":{"arn":"a","value":"` + Hidden + `"}}`},
+		{`{"nested":[{"SessionToken":"t"}]}`, `{"nested":[{"SessionToken":"` + Hidden + `"}]}`},
+		{`{"broken": "password`, `{}`},
+	} {
+		got := string(RedactBody([]byte(tc.in)))
+		var g, w any
+		if json.Unmarshal([]byte(got), &g) != nil || json.Unmarshal([]byte(tc.want), &w) != nil {
+			if got != tc.want {
+				t.Errorf("RedactBody(%s) = %s, want %s", tc.in, got, tc.want)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("RedactBody(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

@@ -53,9 +53,10 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock of pruning; nil is time.Now.
 	Now func() time.Time
-	// Expand builds the event of a record of Record; it must return the
-	// same event each time it is given the same record (a record may be
-	// expanded again after a crash). It is required.
+	// Expand builds the event of the compact record of an entry of
+	// Record; it must return the same event each time it is given the
+	// same record (a record is expanded whenever its event is read, and
+	// for a Sink). It is required.
 	Expand func(rec []byte) (*Event, error)
 	// SegmentSize is the size of the journal file, mapped into memory
 	// (DefaultSegmentSize when 0). Once half of it is used and stored, a
@@ -186,13 +187,14 @@ func (r *Recorder) replay(ctx context.Context) error {
 	return nil
 }
 
-// Record makes durable the event that Options.Expand builds from rec:
-// when it returns nil, the record is in the journal and its event will
-// reach the store even if the process dies now. The record is expanded
-// into the event in the background, and again on a replay after a
-// crash. at is the request's time, which orders the events.
-func (r *Recorder) Record(rec []byte, at time.Time) error {
-	return r.append(kindCompact, at.UnixNano(), rec)
+// Record makes durable an event: entry is its head (AppendHead) and then
+// the compact record Options.Expand builds it from. When Record returns
+// nil, the entry is in the journal and will reach the store even if the
+// process dies now. The store keeps the record as it is; it is expanded
+// into the event when the event is read (Reader). at is the request's
+// time, which orders the events.
+func (r *Recorder) Record(entry []byte, at time.Time) error {
+	return r.append(kindEntry, at.UnixNano(), entry)
 }
 
 // append copies a record into the journal, waiting for a new journal if
@@ -233,13 +235,13 @@ func (r *Recorder) append(kind byte, nanos int64, payload []byte) error {
 	}
 }
 
-// appendLineHead appends a journal line's fields before the JSON.
-func appendLineHead(b []byte, nanos int64, ev *Event) []byte {
+// appendLineHead appends a stored line's fields before its record.
+func appendLineHead(b []byte, nanos int64, account, requestID, eventID string) []byte {
 	b = strconv.AppendInt(b, nanos, 10)
 	b = append(b, ' ')
-	b = appendField(b, ev.RecipientAccountID)
-	b = appendField(b, ev.RequestID)
-	return appendField(b, ev.EventID)
+	b = appendField(b, account)
+	b = appendField(b, requestID)
+	return appendField(b, eventID)
 }
 
 // appendField appends s (or "-" when empty) and a space.

@@ -71,12 +71,16 @@ func parseBatchKey(k string) (oldest, newest int64, ok bool) {
 	return math.MaxInt64 - o, math.MaxInt64 - n, true
 }
 
-// line is one journal line: "nanos account requestID eventID JSON", the
-// event's JSON last, and the empty account as "-".
+// line is one stored line: "nanos account requestID eventID " and then
+// the event's compact record ("~" and the record escaped, entry.go) or, as earlier
+// releases stored it, its JSON; the empty account is "-".
 type line struct {
 	nanos                       int64
 	account, requestID, eventID string
-	raw, json                   []byte
+	raw                         []byte
+	// json is the event's JSON, or rec its record (escaped, entry.go)
+	// when the line holds that.
+	json, rec []byte
 }
 
 // parseLine splits a journal line (without its newline).
@@ -92,7 +96,7 @@ func parseLine(b []byte) (line, bool) {
 		f[i], rest = rest[:j], rest[j+1:]
 	}
 	n, err := strconv.ParseInt(string(f[0]), 10, 64)
-	if err != nil || len(rest) == 0 || rest[0] != '{' {
+	if err != nil || len(rest) == 0 || (rest[0] != '{' && rest[0] != compactMark) {
 		return line{}, false
 	}
 	field := func(b []byte) string {
@@ -101,7 +105,12 @@ func parseLine(b []byte) (line, bool) {
 		}
 		return string(b)
 	}
-	l.nanos, l.account, l.requestID, l.eventID, l.json = n, field(f[1]), field(f[2]), field(f[3]), rest
+	l.nanos, l.account, l.requestID, l.eventID = n, field(f[1]), field(f[2]), field(f[3])
+	if rest[0] == compactMark {
+		l.rec = rest[1:]
+	} else {
+		l.json = rest
+	}
 	return l, true
 }
 
@@ -262,9 +271,17 @@ func partitions(ctx context.Context, tx store.Tx) ([]string, error) {
 // ErrNotFound: no event has the request id.
 var ErrNotFound = errors.New("audit: no event for that request id")
 
+// Reader reads the stored events: Expand builds the events of the
+// compact records they are stored as (Options.Expand).
+type Reader struct {
+	Store  store.Store
+	Expand Expander
+}
+
 // ByRequestID returns the event of a request, looked up in every account
 // around the time its id tells (NewRequestID).
-func ByRequestID(ctx context.Context, st store.Store, requestID string) (*Event, error) {
+func (r Reader) ByRequestID(ctx context.Context, requestID string) (*Event, error) {
+	st := r.Store
 	at, ok := RequestTime(requestID)
 	if !ok {
 		return nil, ErrNotFound
@@ -272,7 +289,7 @@ func ByRequestID(ctx context.Context, st store.Store, requestID string) (*Event,
 	from := at.Add(time.Millisecond).UnixNano()
 	until := at.Add(-timeSlack).UnixNano()
 	needle := []byte(" " + requestID + " ")
-	var found []byte
+	var found *line
 	var batches batchReader
 	defer batches.close()
 	err := st.View(ctx, func(tx store.Tx) error {
@@ -302,7 +319,7 @@ func ByRequestID(ctx context.Context, st store.Store, requestID string) (*Event,
 					}
 					eachLine(text, func(_ int, l line) bool {
 						if l.requestID == requestID {
-							found = l.json
+							found = &l
 							return false
 						}
 						return true
@@ -325,7 +342,12 @@ func ByRequestID(ctx context.Context, st store.Store, requestID string) (*Event,
 	if found == nil {
 		return nil, ErrNotFound
 	}
-	return decodeEvent(found)
+	_, j, err := r.Expand.event(found)
+	if err != nil {
+		return nil, err
+	}
+	// Decoded from its JSON, as a reader of the JSON would see it.
+	return decodeEvent(j)
 }
 
 // pruneBatch is how many batches one pruning transaction deletes at most.

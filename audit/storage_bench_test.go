@@ -54,7 +54,7 @@ func benchStoreBatch(b *testing.B, size, page int, compress bool) {
 		n++
 		at := base.Add(time.Duration(n) * time.Millisecond)
 		ev := sampleEvent(NewRequestID(at), NewEventID(), at)
-		l, ok := parseLine(ev.AppendJSON(appendLineHead(nil, at.UnixNano(), ev)))
+		l, ok := parseLine(ev.AppendJSON(appendLineHead(nil, at.UnixNano(), ev.RecipientAccountID, ev.RequestID, ev.EventID)))
 		if !ok {
 			b.Fatal("bad line")
 		}

@@ -54,6 +54,11 @@ func (s *Server) openAudit(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
+// auditReader reads the stored audit trail.
+func (s *Server) auditReader() audit.Reader {
+	return audit.Reader{Store: s.auditStore, Expand: expandRecord}
+}
+
 // auditPageSize is the page size of audit.db: its values are batches of
 // events, some kilobytes each, which 4 KiB pages split into many.
 const auditPageSize = 64 << 10
@@ -115,7 +120,7 @@ func (s *Server) FlushAudit(ctx context.Context) error {
 func (s *Server) record(ex *exchange, sw *statusWriter) {
 	if s.audit != nil {
 		bp := recordBufs.Get().(*[]byte)
-		*bp = appendRecord((*bp)[:0], ex)
+		*bp = appendEntry((*bp)[:0], ex)
 		err := s.audit.Record(*bp, ex.Start)
 		if cap(*bp) <= maxPooledRecord {
 			recordBufs.Put(bp)

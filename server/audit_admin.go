@@ -48,10 +48,12 @@ func (a *AuditReader) Close() error { return a.st.Close() }
 // Event returns the audit event of a request by its request id, in
 // whichever account it was recorded; audit.ErrNotFound when there is none.
 func (a *AuditReader) Event(ctx context.Context, requestID string) (*audit.Event, error) {
-	return audit.ByRequestID(ctx, a.st, requestID)
+	return a.reader().ByRequestID(ctx, requestID)
 }
 
 // Lookup queries the stored audit events, newest first.
 func (a *AuditReader) Lookup(ctx context.Context, q audit.Query) (audit.Page, error) {
-	return audit.Lookup(ctx, a.st, q)
+	return a.reader().Lookup(ctx, q)
 }
+
+func (a *AuditReader) reader() audit.Reader { return audit.Reader{Store: a.st, Expand: expandRecord} }

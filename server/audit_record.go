@@ -19,15 +19,14 @@ import (
 )
 
 // The compact audit record: what a request's event needs, journaled on the
-// request path before the response is sent (audit.Recorder.Record)
-// and expanded into the CloudTrail event in the background by
-// expandRecord. Building the event — parameters as nested objects, the
-// decision block, times, JSON — costs several times appending the raw
-// fields, and none of it has to happen before the client is answered: only
-// what it is built from has to be durable. Secrets never reach the record:
-// the response is redacted before it is appended (audit.Elements), and so
-// are the query parameters (audit.RedactForm); the other parameters are
-// redacted when expanded, before anything is stored.
+// request path before the response is sent (audit.Recorder.Record), kept
+// as it is by the store, and expanded into the CloudTrail event by
+// expandRecord only when the event is read. Building the event —
+// parameters as nested objects, the decision block, times, JSON — costs
+// several times appending the raw fields, and none of it has to happen
+// for an event nobody reads. Secrets never reach the record: the response
+// is redacted before it is appended (audit.Elements), and so are the
+// query parameters (audit.RedactForm) and JSON bodies (audit.RedactBody).
 //
 // The record is a version byte and then, in order: strings as a uvarint
 // length and bytes, numbers as varints, flags and enums as one byte.
@@ -42,12 +41,30 @@ const (
 	paramsJSON
 )
 
-// appendRecord appends the compact record of an exchange.
-func appendRecord(b []byte, ex *exchange) []byte {
+// newEventID draws the 16 random bytes of an event's id
+// (audit.EventIDFrom).
+func newEventID() (id [16]byte) {
+	binary.LittleEndian.PutUint64(id[:], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+	return id
+}
+
+// appendEntry appends the journal entry of an exchange: the head that
+// files its event (audit.AppendHead), then its compact record.
+func appendEntry(b []byte, ex *exchange) []byte {
+	h := audit.Head{RequestID: ex.ID, EventID: newEventID()}
+	if ex.Caller != nil {
+		h.Account = ex.Caller.Principal.Account
+	}
+	return appendRecord(audit.AppendHead(b, &h), ex, h.EventID)
+}
+
+// appendRecord appends the compact record of an exchange, whose event id
+// is made of eventID.
+func appendRecord(b []byte, ex *exchange, eventID [16]byte) []byte {
 	b = append(b, recordVersion)
 	b = appendStr(b, ex.ID)
-	b = binary.LittleEndian.AppendUint64(b, rand.Uint64())
-	b = binary.LittleEndian.AppendUint64(b, rand.Uint64())
+	b = append(b, eventID[:]...)
 	b = binary.AppendVarint(b, ex.Start.UnixNano())
 	b = appendStr(b, ex.Service)
 	b = appendStr(b, ex.Region)
@@ -67,14 +84,15 @@ func appendRecord(b []byte, ex *exchange) []byte {
 	case url.Values:
 		b = appendValues(append(b, paramsQuery), audit.RedactForm(p))
 	case *restjson.Request:
-		b = appendStr(append(b, paramsREST), string(p.Body))
+		// Redacted here: a secret is never journaled, nor stored.
+		b = appendStr(append(b, paramsREST), string(audit.RedactBody(p.Body)))
 		b = binary.AppendUvarint(b, uint64(len(p.Path)))
 		for k, v := range p.Path {
 			b = appendStr(appendStr(b, k), v)
 		}
 		b = appendValues(b, p.Query)
 	case []byte:
-		b = appendStr(append(b, paramsJSON), string(p))
+		b = appendStr(append(b, paramsJSON), string(audit.RedactBody(p)))
 	default:
 		b = append(b, paramsNone)
 	}

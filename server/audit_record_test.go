@@ -115,7 +115,7 @@ func TestCompactRecordMakesTheSameEvent(t *testing.T) {
 				ex.R.Host = "gatehouse.example:4580"
 				ex.R.RemoteAddr = "192.0.2.7:1"
 			}
-			rec := appendRecord(nil, ex)
+			rec := appendRecord(nil, ex, newEventID())
 			if bytes.Contains(rec, []byte("SECRET-never")) {
 				t.Errorf("a secret of the response is in the record")
 			}
@@ -156,7 +156,7 @@ func BenchmarkAppendRecord(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = appendRecord(buf[:0], ex)
+		buf = appendRecord(buf[:0], ex, newEventID())
 	}
 	b.Run("expand", func(b *testing.B) {
 		b.ReportAllocs()

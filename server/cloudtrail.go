@@ -143,7 +143,7 @@ func (s *Server) lookupEvents(ctx context.Context, c *authz.Caller, body []byte)
 	if err := s.FlushAudit(ctx); err != nil {
 		return nil, awserr.Internal(err)
 	}
-	page, err := audit.Lookup(ctx, s.auditStore, q)
+	page, err := s.auditReader().Lookup(ctx, q)
 	switch {
 	case errors.Is(err, audit.ErrInvalidNextToken):
 		return nil, awserr.New("InvalidNextTokenException", "The NextToken is not valid.")

@@ -72,7 +72,7 @@ func (s *Server) explain(ctx context.Context, c *authz.Caller, body []byte) (*ex
 	if err := s.FlushAudit(ctx); err != nil {
 		return nil, awserr.Internal(err)
 	}
-	ev, err := audit.ByRequestID(ctx, s.auditStore, in.RequestID)
+	ev, err := s.auditReader().ByRequestID(ctx, in.RequestID)
 	if err != nil && !errors.Is(err, audit.ErrNotFound) {
 		return nil, awserr.Internal(err)
 	}
