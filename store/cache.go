@@ -11,9 +11,10 @@ import (
 
 // Cache is a Store that keeps values read with Get, and which keys do not
 // exist, so that a value read many times (the channel of every
-// ivs:GetChannel) costs a map lookup instead of a transaction. View and Update go to the backend as they
-// are: only Get, a read of one value outside any transaction, is served
-// from memory, so every transaction keeps its snapshot.
+// ivs:GetChannel) costs a map lookup instead of a transaction. View and
+// Update go to the backend as they are: only Get, a read of one value
+// outside any transaction, is served from memory, so every transaction
+// keeps its snapshot.
 //
 // It stays exact for the writes made through it: an Update marks each
 // account it writes as being written from its first write on, before its
@@ -254,33 +255,31 @@ func ReadShared[T any](ctx context.Context, st Store, account, key string) (*T, 
 		v := new(T)
 		return v, ReadJSON(ctx, st, account, key, v)
 	}
-	for try := range 2 {
-		cv, ok := c.sharedOf(account, key)
-		if !ok {
-			// Not cached: read it into the cache (a miss), then decode it
-			// there.
-			if _, err := c.Get(ctx, account, key); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if try == 0 {
-			c.stats.hits.Add(1)
-		}
-		if !cv.found {
-			return nil, fmt.Errorf("get %s/%s: %w", account, key, ErrNotFound)
-		}
-		if v, ok := cv.shared.(*T); ok {
-			return v, nil
-		}
-		v := new(T)
-		if err := decodeRecord(account, key, cv.v, nil, v); err != nil {
+	cv, ok := c.sharedOf(account, key)
+	if ok {
+		c.stats.hits.Add(1)
+	} else {
+		// Not cached: read it into the cache (a miss), and decode it
+		// there, or, if a change dropped it at once, as read.
+		b, err := c.Get(ctx, account, key)
+		if err != nil {
 			return nil, err
 		}
-		c.share(account, key, cv.v, v)
+		if cv, ok = c.sharedOf(account, key); !ok {
+			v := new(T)
+			return v, decodeRecord(account, key, b, nil, v)
+		}
+	}
+	if !cv.found {
+		return nil, fmt.Errorf("get %s/%s: %w", account, key, ErrNotFound)
+	}
+	if v, ok := cv.shared.(*T); ok {
 		return v, nil
 	}
-	// Dropped again at once (a write, or a full cache): read it as is.
 	v := new(T)
-	return v, ReadJSON(ctx, st, account, key, v)
+	if err := decodeRecord(account, key, cv.v, nil, v); err != nil {
+		return nil, err
+	}
+	c.share(account, key, cv.v, v)
+	return v, nil
 }
