@@ -78,12 +78,12 @@ func (r *Recorder) addRecord(m *mover, rec journalRecord) {
 		return
 	}
 	if r.opts.Sink != nil {
-		ev, err := r.opts.Expand(compact)
-		if err != nil {
-			r.log.Warn("audit: skipped a journal record", "bytes", len(compact), "err", err)
-			return
+		// A record that does not expand is still stored, as it is.
+		if ev, err := r.opts.Expand(compact); err != nil {
+			r.log.Warn("audit: a journal record left out of the audit log", "bytes", len(compact), "err", err)
+		} else {
+			m.sink = append(ev.AppendJSON(m.sink), '\n')
 		}
-		m.sink = append(ev.AppendJSON(m.sink), '\n')
 	}
 	start := len(m.text)
 	m.text = appendLineHead(m.text, rec.nanos, l.account, l.requestID, l.eventID)
