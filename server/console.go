@@ -257,7 +257,7 @@ func (b consoleBackend) SignInUser(ctx context.Context, account, userName, passw
 	if err != nil {
 		return web.UserSignIn{}, err
 	}
-	return web.UserSignIn{UserID: chk.UserID, MFA: len(serials) > 0, MustChangePassword: chk.ResetRequired || chk.Expired}, nil
+	return web.UserSignIn{UserID: chk.UserID, UserARN: chk.UserARN, MFA: len(serials) > 0, MustChangePassword: chk.ResetRequired || chk.Expired}, nil
 }
 
 // maxUserDevices bounds the MFA devices looked at for one user (IAM

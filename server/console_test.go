@@ -231,7 +231,7 @@ func TestConsolePasswordReset(t *testing.T) {
 	ts := startServer(t, nil)
 	ctx := ctxT(t)
 	rootSDK := ts.rootIAM()
-	if _, err := rootSDK.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("erin")}); err != nil {
+	if _, err := rootSDK.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("erin"), Path: aws.String("/staff/")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rootSDK.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("erin"),
@@ -256,8 +256,8 @@ func TestConsolePasswordReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var v struct{ State, CSRF string }
-	if err := json.NewDecoder(res.Body).Decode(&v); err != nil || v.State != "active" {
+	var v struct{ State, CSRF, ARN string }
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil || v.State != "active" || v.ARN != "arn:aws:iam::"+testAccount+":user/staff/erin" {
 		t.Fatalf("session after the new password: %+v %v", v, err)
 	}
 	erin.csrf = v.CSRF

@@ -32,8 +32,8 @@ type Backend interface {
 
 // UserSignIn is the outcome of a right password.
 type UserSignIn struct {
-	// UserID is the user's unique id.
-	UserID string
+	// UserID is the user's unique id, and UserARN its ARN (with its path).
+	UserID, UserARN string
 	// MFA is true when the user has an MFA device: a code must follow.
 	MFA bool
 	// MustChangePassword is true when the password was marked for reset
@@ -258,6 +258,9 @@ func (id *Identity) ARN() string {
 	if id.Root() {
 		return "arn:aws:iam::" + id.Account + ":root"
 	}
+	if id.UserARN != "" {
+		return id.UserARN
+	}
 	return "arn:aws:iam::" + id.Account + ":user/" + id.UserName
 }
 
@@ -415,7 +418,7 @@ func (c *Console) serveSignIn(w http.ResponseWriter, r *http.Request) {
 			c.failed(w, r, key, addr, err)
 			return
 		}
-		id = Identity{Account: in.Account, UserName: in.UserName, UserID: res.UserID}
+		id = Identity{Account: in.Account, UserName: in.UserName, UserID: res.UserID, UserARN: res.UserARN}
 		switch {
 		case res.MFA:
 			state = PendingMFA

@@ -28,7 +28,7 @@ func (b fakeBackend) SignInUser(_ context.Context, account, userName, password s
 	case account != "123456789012" || password != "right-password":
 		return UserSignIn{}, ErrBadCredentials
 	case userName == "alice":
-		return UserSignIn{UserID: "AIDAALICE", MustChangePassword: b.resetAlice}, nil
+		return UserSignIn{UserID: "AIDAALICE", UserARN: "arn:aws:iam::123456789012:user/staff/alice", MustChangePassword: b.resetAlice}, nil
 	case userName == "bob":
 		return UserSignIn{UserID: "AIDABOB", MFA: true}, nil
 	case userName == "broken":
@@ -162,7 +162,7 @@ func TestAuthenticate(t *testing.T) {
 	cl := &client{t: t, c: c}
 	cl.do("POST", "/console/api/signin", `{"type":"user","account":"123456789012","userName":"alice","password":"right-password"}`, nil)
 	s, err := c.Authenticate(cl.apiRequest(true))
-	if err != nil || s.Identity.UserID != "AIDAALICE" || s.Identity.ARN() != "arn:aws:iam::123456789012:user/alice" {
+	if err != nil || s.Identity.UserID != "AIDAALICE" || s.Identity.ARN() != "arn:aws:iam::123456789012:user/staff/alice" {
 		t.Fatalf("Authenticate: %+v %v", s, err)
 	}
 	if _, err := c.Authenticate(cl.apiRequest(false)); !errors.Is(err, ErrCSRF) {

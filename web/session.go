@@ -45,6 +45,8 @@ type Identity struct {
 	// user, and UserID the user's unique id: the session follows the
 	// user through a rename and ends with it.
 	UserName, UserID string
+	// UserARN is the IAM user's ARN, with its path, as signed in.
+	UserARN string
 	// AccessKeyID is the root access key the root user signed in with.
 	AccessKeyID string
 	// MFA is true when the sign-in included a valid TOTP code, at MFAAt.
