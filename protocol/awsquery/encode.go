@@ -32,6 +32,10 @@ var resultWriters = sync.Pool{New: func() any {
 	return rw
 }}
 
+// textXML is the Content-Type of results, shared by all of them (nothing
+// modifies a header's values once set).
+var textXML = []string{"text/xml"}
+
 // maxPooledResult bounds the buffer a resultWriter keeps.
 const maxPooledResult = 64 << 10
 
@@ -42,11 +46,18 @@ func WriteResult(w http.ResponseWriter, namespace, action, requestID string, out
 	rw := resultWriters.Get().(*resultWriter)
 	b := &rw.b
 	b.Reset()
-	b.WriteString(`<` + action + `Response xmlns="` + namespace + `">`)
+	b.WriteByte('<')
+	b.WriteString(action)
+	b.WriteString(`Response xmlns="`)
+	b.WriteString(namespace)
+	b.WriteString(`">`)
 	if out != nil && hasFields(out) {
-		err := rw.enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
-		if err == nil {
-			err = rw.enc.Flush()
+		fast, err := encodeElement(b, out, action, "Result")
+		if !fast {
+			err = rw.enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
+			if err == nil {
+				err = rw.enc.Flush()
+			}
 		}
 		if err != nil {
 			// Not pooled: the encoder may hold part of an element.
@@ -55,11 +66,14 @@ func WriteResult(w http.ResponseWriter, namespace, action, requestID string, out
 	}
 	b.WriteString(`<ResponseMetadata><RequestId>`)
 	xml.EscapeText(b, []byte(requestID))
-	b.WriteString(`</RequestId></ResponseMetadata></` + action + `Response>`)
-	w.Header().Set("Content-Type", "text/xml")
+	b.WriteString(`</RequestId></ResponseMetadata></`)
+	b.WriteString(action)
+	b.WriteString(`Response>`)
+	h := w.Header()
+	h["Content-Type"] = textXML
 	// Set in canonical form: Header.Set would canonicalize the name,
 	// allocating, on every response.
-	w.Header()["X-Amzn-Requestid"] = []string{requestID}
+	h["X-Amzn-Requestid"] = []string{requestID}
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b.Bytes())
 	if b.Cap() <= maxPooledResult {

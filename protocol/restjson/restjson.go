@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/protocol"
@@ -131,19 +132,49 @@ func WriteResult(w http.ResponseWriter, requestID string, status int, out any) e
 		w.WriteHeader(status)
 		return nil
 	}
-	body := []byte("{}")
-	if out != nil && !isNil(out) {
-		b, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		body = b
+	if out == nil || isNil(out) {
+		w.Header()["Content-Type"] = applicationJSON
+		w.WriteHeader(status)
+		_, err := w.Write(emptyObject)
+		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
+	rw := resultWriters.Get().(*resultWriter)
+	rw.b.Reset()
+	if err := rw.enc.Encode(out); err != nil {
+		return err
+	}
+	body := rw.b.Bytes()
+	body = body[:len(body)-1] // Encode's newline
+	w.Header()["Content-Type"] = applicationJSON
 	w.WriteHeader(status)
 	_, err := w.Write(body)
+	if rw.b.Cap() <= maxPooledResult {
+		resultWriters.Put(rw)
+	}
 	return err
 }
+
+// applicationJSON is the Content-Type of results, shared by all of them
+// (nothing modifies a header's values once set).
+var applicationJSON = []string{"application/json"}
+
+var emptyObject = []byte("{}")
+
+// resultWriter is WriteResult's scratch, kept between responses: a buffer
+// and a json.Encoder writing into it, which escapes as json.Marshal does.
+type resultWriter struct {
+	b   bytes.Buffer
+	enc *json.Encoder
+}
+
+var resultWriters = sync.Pool{New: func() any {
+	rw := &resultWriter{}
+	rw.enc = json.NewEncoder(&rw.b)
+	return rw
+}}
+
+// maxPooledResult bounds the buffer a resultWriter keeps.
+const maxPooledResult = 64 << 10
 
 func isNil(v any) bool {
 	rv := reflect.ValueOf(v)
