@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/keyid"
 	"github.com/gatehouse-iam/gatehouse/store"
 )
 
@@ -20,8 +21,9 @@ const rootKeyOwner = "root"
 
 const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-// NewAccessKeyID returns a new long-term access key id (AKIA…).
-func NewAccessKeyID() string { return "AKIA" + randomString(16, idAlphabet) }
+// NewAccessKeyID returns a new long-term access key id (AKIA…) of
+// account, which the id encodes (package keyid).
+func NewAccessKeyID(account string) string { return keyid.New("AKIA", account) }
 
 // NewSecretAccessKey returns a new 40-character secret access key.
 func NewSecretAccessKey() string { return randomString(40, secretAlphabet) }
@@ -77,7 +79,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, c *authz.Caller, in *Crea
 		if len(have) >= maxAccessKeys {
 			return awserr.New(awserr.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", maxAccessKeys)
 		}
-		id, secret := NewAccessKeyID(), NewSecretAccessKey()
+		id, secret := NewAccessKeyID(acct), NewSecretAccessKey()
 		ak := store.AccessKey{ID: id, Account: acct, UserID: userID, UserName: userName,
 			SealedSecret: s.box.Seal([]byte(secret), []byte(id)), Status: store.StatusActive, CreatedAt: s.timestamp()}
 		if err := PutAccessKey(ctx, tx, &ak, owner); err != nil {

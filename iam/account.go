@@ -58,7 +58,7 @@ func EnsureAccount(ctx context.Context, st store.Store, box *seal.Box, id, keyID
 				return fmt.Errorf("account %s already has %d root access keys", id, len(have))
 			}
 		} else {
-			keyID, secret = NewAccessKeyID(), NewSecretAccessKey()
+			keyID, secret = NewAccessKeyID(id), NewSecretAccessKey()
 		}
 		ak := store.AccessKey{ID: keyID, Account: id, SealedSecret: box.Seal([]byte(secret), []byte(keyID)),
 			Status: store.StatusActive, CreatedAt: acct.CreatedAt}

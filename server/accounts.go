@@ -125,7 +125,7 @@ func (a *Admin) CreateAccount(ctx context.Context, id, keyID, secret string) (Ac
 		return AccountCredentials{}, errors.New("give both the root access key id and its secret access key, or neither")
 	}
 	if keyID == "" {
-		keyID, secret = iam.NewAccessKeyID(), iam.NewSecretAccessKey()
+		keyID, secret = iam.NewAccessKeyID(id), iam.NewSecretAccessKey()
 	} else if err := checkRootKey(keyID, secret); err != nil {
 		return AccountCredentials{}, err
 	}

@@ -56,6 +56,7 @@ func (s *Server) initSTS(box *seal.Box) {
 		"AssumeRole":         awsquery.Op(e.svc.AssumeRole),
 		"GetSessionToken":    awsquery.Op(e.svc.GetSessionToken),
 		"GetFederationToken": awsquery.Op(e.svc.GetFederationToken),
+		"GetAccessKeyInfo":   awsquery.Op(e.svc.GetAccessKeyInfo),
 	}
 	s.sts = e
 	s.auth.sessions = e.keys

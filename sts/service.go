@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/awsmanaged"
+	"github.com/gatehouse-iam/gatehouse/keyid"
 	"github.com/gatehouse-iam/gatehouse/policy"
 	"github.com/gatehouse-iam/gatehouse/store"
 )
@@ -63,7 +64,6 @@ const (
 	maxSessionTags         = 50
 	maxInlinePolicyLength  = 2048
 	packedPolicyBudget     = 2048 // bytes of compressed policies and tags
-	accessKeyIDAlphabet    = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	secretAccessKeyCharset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
@@ -327,9 +327,10 @@ func mfaFailed() error {
 	return awserr.New(awserr.AccessDenied, "MultiFactorAuthentication failed with invalid MFA one time pass code.")
 }
 
-// newCredentials returns a new temporary access key id and secret.
-func newCredentials() (id, secret string) {
-	return "ASIA" + randomString(16, accessKeyIDAlphabet), randomString(40, secretAccessKeyCharset)
+// newCredentials returns a new temporary access key id of account (which
+// the id encodes) and its secret.
+func newCredentials(account string) (id, secret string) {
+	return keyid.New("ASIA", account), randomString(40, secretAccessKeyCharset)
 }
 
 func randomString(n int, alphabet string) string {
@@ -345,7 +346,7 @@ func randomString(n int, alphabet string) string {
 
 // issue seals the claims and returns the credentials.
 func (s *Service) issue(ctx context.Context, cl *Claims) (*Credentials, error) {
-	cl.AccessKeyID, cl.Secret = newCredentials()
+	cl.AccessKeyID, cl.Secret = newCredentials(cl.Account)
 	tok, err := s.keys.Seal(ctx, cl)
 	if err != nil {
 		return nil, err

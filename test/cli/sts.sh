@@ -66,6 +66,13 @@ export_session "$(as_alice sts get-federation-token --name contractor \
   --policy '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}')"
 [ "$(as_session sts get-caller-identity | json 'd["Arn"]')" = "arn:aws:sts::123456789012:federated-user/contractor" ] || fail "federated identity"
 
+# The account of an access key id: a user's key, a session's key, and
+# (refused) for alice, whose policies do not allow sts:GetAccessKeyInfo.
+[ "$(gh sts get-access-key-info --access-key-id "$alice_id" | json 'd["Account"]')" = "123456789012" ] || fail "account of alice's key"
+[ "$(gh sts get-access-key-info --access-key-id "$S_ID" | json 'd["Account"]')" = "123456789012" ] || fail "account of a session key"
+if out=$(as_alice sts get-access-key-info --access-key-id "$S_ID" 2>&1); then fail "alice read a key's account"; fi
+echo "$out" | grep -qF "is not authorized to perform: sts:GetAccessKeyInfo" || fail "unexpected denial: $out"
+
 # The root user's session lasts an hour at most.
 export_session "$(gh sts get-session-token --duration-seconds 7200)"
 [ "$(as_session sts get-caller-identity | json 'd["Arn"]')" = "arn:aws:iam::123456789012:root" ] || fail "root session identity"
