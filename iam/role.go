@@ -195,6 +195,14 @@ func (s *Service) GetRole(ctx context.Context, c *authz.Caller, in *GetRoleInput
 			return err
 		}
 		out = &GetRoleOutput{Role: roleShape(r, true)}
+		out.Role.RoleLastUsed = &RoleLastUsed{}
+		var use store.RoleUse
+		switch err := store.GetJSON(ctx, tx, store.UsagePartition, store.RoleUseKey(c.Account(), r.ID), &use); {
+		case err == nil:
+			out.Role.RoleLastUsed = &RoleLastUsed{LastUsedDate: &use.At, Region: use.Region}
+		case !isNotFound(err):
+			return err
+		}
 		return nil
 	})
 	return out, err
@@ -360,6 +368,9 @@ func (s *Service) DeleteRole(ctx context.Context, c *authz.Caller, in *DeleteRol
 			}
 		}
 		if err := tx.Delete(ctx, acct, store.RoleIDKey(r.ID)); err != nil && !isNotFound(err) {
+			return err
+		}
+		if err := tx.Delete(ctx, store.UsagePartition, store.RoleUseKey(acct, r.ID)); err != nil && !isNotFound(err) {
 			return err
 		}
 		return tx.Delete(ctx, acct, store.RoleKey(r.Name))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/store"
@@ -95,10 +96,32 @@ func TestRoleLifecycle(t *testing.T) {
 	_, err = e.svc.UpdateAssumeRolePolicy(ctx, e.root, &UpdateAssumeRolePolicyInput{RoleName: "nobody", PolicyDocument: trust2})
 	wantCode(t, err, "NoSuchEntity")
 
+	// RoleLastUsed: empty until the role's sessions are used (the server
+	// records that use), then when and where.
+	if last := got.Role.RoleLastUsed; last == nil || last.LastUsedDate != nil || last.Region != "" {
+		t.Fatalf("RoleLastUsed of an unused role: %+v", last)
+	}
+	usedAt := time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC)
+	if err := e.st.Update(ctx, func(tx store.Tx) error {
+		return store.PutJSON(ctx, tx, store.UsagePartition, store.RoleUseKey(testAccount, r.RoleID), &store.RoleUse{At: usedAt, Region: "us-west-2"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got = must[*GetRoleOutput](t)(e.svc.GetRole(ctx, e.root, &GetRoleInput{RoleName: "deployer"}))
+	if last := got.Role.RoleLastUsed; last == nil || last.LastUsedDate == nil || !last.LastUsedDate.Equal(usedAt) || last.Region != "us-west-2" {
+		t.Fatalf("RoleLastUsed: %+v", last)
+	}
+	if l := must[*ListRolesOutput](t)(e.svc.ListRoles(ctx, e.root, &ListRolesInput{PathPrefix: "/ops/"})); l.Roles.Member[0].RoleLastUsed != nil {
+		t.Fatalf("ListRoles returns RoleLastUsed: %+v", l.Roles.Member[0])
+	}
+
 	must[*Empty](t)(e.svc.DeleteRole(ctx, e.root, &DeleteRoleInput{RoleName: "Deployer"}))
 	_, err = e.svc.DeleteRole(ctx, e.root, &DeleteRoleInput{RoleName: "Deployer"})
 	wantCode(t, err, "NoSuchEntity")
 	err = e.st.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.Get(ctx, store.UsagePartition, store.RoleUseKey(testAccount, r.RoleID)); !isNotFound(err) {
+			return fmt.Errorf("the role's usage outlived it: %v", err)
+		}
 		_, err := tx.Get(ctx, testAccount, store.RoleIDKey(r.RoleID))
 		return err
 	})

@@ -110,6 +110,14 @@ type Role struct {
 	MaxSessionDuration       int                          `xml:"MaxSessionDuration,omitempty"`
 	PermissionsBoundary      *AttachedPermissionsBoundary `xml:"PermissionsBoundary,omitempty"`
 	Tags                     *List[Tag]                   `xml:"Tags,omitempty"`
+	RoleLastUsed             *RoleLastUsed                `xml:"RoleLastUsed,omitempty"`
+}
+
+// RoleLastUsed is when and where a role's temporary credentials were last
+// used; GetRole returns it, empty for a role never used.
+type RoleLastUsed struct {
+	LastUsedDate *time.Time `xml:"LastUsedDate,omitempty"`
+	Region       string     `xml:"Region,omitempty"`
 }
 
 func roleShape(r *store.Role, withTags bool) Role {

@@ -189,13 +189,41 @@ const usageInterval = time.Minute
 // no cache depends on usage records.
 func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Scope) {
 	now := a.now()
+	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
+	a.noteUse(ctx, id, now, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
+			return err
+		}
+		return store.PutJSON(ctx, tx, store.UsagePartition, store.KeyUsageKey(id), &use)
+	})
+}
+
+// recordRoleUse notes, like recordUse, that a session of the role roleID
+// of account made a request, for GetRole's RoleLastUsed. IAM reports the
+// region of the use; IAM's own requests, signed for us-east-1, report it.
+func (a *authenticator) recordRoleUse(ctx context.Context, account, roleID, region string) {
+	now := a.now()
+	use := store.RoleUse{At: now.UTC().Truncate(time.Second), Region: region}
+	a.noteUse(ctx, "role:"+account+"/"+roleID, now, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.Get(ctx, account, store.RoleIDKey(roleID)); err != nil {
+			return err // the role is gone
+		}
+		return store.PutJSON(ctx, tx, store.UsagePartition, store.RoleUseKey(account, roleID), &use)
+	})
+}
+
+// noteUse runs write in a transaction of the usage store, on a goroutine
+// of its own with a context that outlives the request's, unless a use of
+// the same thing (key) was written within usageInterval or
+// maxUsageWrites writes are already in flight.
+func (a *authenticator) noteUse(ctx context.Context, key string, now time.Time, write func(ctx context.Context, tx store.Tx) error) {
 	a.mu.Lock()
-	last, ok := a.used[id]
+	last, ok := a.used[key]
 	if ok && now.Sub(last) < usageInterval {
 		a.mu.Unlock()
 		return
 	}
-	a.used[id] = now
+	a.used[key] = now
 	if len(a.used) >= maxCachedKeys {
 		clear(a.used)
 	}
@@ -205,18 +233,12 @@ func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Sc
 	default:
 		return
 	}
-	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	go func() {
 		defer func() { <-a.usageWrites }()
 		defer cancel()
 		// A failure to record usage must not fail anything.
-		_ = a.usage.Update(ctx, func(tx store.Tx) error {
-			if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
-				return err
-			}
-			return store.PutJSON(ctx, tx, store.UsagePartition, store.KeyUsageKey(id), &use)
-		})
+		_ = a.usage.Update(ctx, func(tx store.Tx) error { return write(ctx, tx) })
 	}()
 }
 
@@ -255,6 +277,11 @@ func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request
 	// GetSessionToken made without MFA.
 	if signed.Scope.Service == "iam" && (cl.Issuer == sts.IssuerGetFederationToken || (cl.Issuer == sts.IssuerGetSessionToken && !cl.MFA)) {
 		return nil, invalidToken()
+	}
+	if cl.Issuer == sts.IssuerAssumeRole {
+		if roleID, _, ok := strings.Cut(cl.UserID, ":"); ok {
+			a.recordRoleUse(ctx, cl.Account, roleID, signed.Scope.Region)
+		}
 	}
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: signed.AccessKeyID, Region: signed.Scope.Region,
 		SessionPolicies: e.policies, Session: e.session}

@@ -319,5 +319,35 @@ func TestSTSSessionsWithSDK(t *testing.T) {
 		if _, err := ts.iamWith(second.Credentials).ListUsers(ctx, &iam.ListUsersInput{}); err != nil {
 			t.Fatalf("ListUsers with the transitive tag: %v", err)
 		}
+		// GetRole's RoleLastUsed: the roles' sessions made requests (the
+		// usage is written after the request, so wait for it); a role
+		// never used has an empty RoleLastUsed.
+		for _, name := range []string{"first", "second"} {
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				out, err := rootA.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				last := out.Role.RoleLastUsed
+				if last != nil && last.LastUsedDate != nil {
+					if d := time.Since(*last.LastUsedDate); d > time.Minute || d < -time.Minute || aws.ToString(last.Region) != "us-east-1" {
+						t.Errorf("%s: RoleLastUsed %v in %s", name, *last.LastUsedDate, aws.ToString(last.Region))
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: no RoleLastUsed after its session was used: %+v", name, last)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if _, err := rootA.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("unused"), AssumeRolePolicyDocument: trust("arn:aws:iam::123456789012:role/first")}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := rootA.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("unused")})
+		if err != nil || out.Role.RoleLastUsed == nil || out.Role.RoleLastUsed.LastUsedDate != nil || out.Role.RoleLastUsed.Region != nil {
+			t.Errorf("GetRole of an unused role: RoleLastUsed %+v, %v", out.Role.RoleLastUsed, err)
+		}
 	})
 }

@@ -51,6 +51,17 @@ func LoginProfileKey(userID string) string { return "login/" + userID }
 // PasswordPolicyKey is the key of the account's password policy.
 const PasswordPolicyKey = "password-policy"
 
+// RoleUse records when a role's temporary credentials were last used, and
+// in which region (UsagePartition, like KeyUsage): GetRole's RoleLastUsed.
+type RoleUse struct {
+	At     time.Time `json:"at"`
+	Region string    `json:"region"`
+}
+
+// RoleUseKey records the last use of a role of an account, by role id
+// (UsagePartition).
+func RoleUseKey(account, roleID string) string { return "roleuse/" + account + "/" + roleID }
+
 // PasswordUseKey records the last sign-in of a user of an account with
 // its password (UsagePartition).
 func PasswordUseKey(account, userID string) string { return "pwduse/" + account + "/" + userID }
