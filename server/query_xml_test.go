@@ -29,6 +29,7 @@ var queryOutputs = []any{
 	&iam.GetContextKeysOutput{}, &iam.CreateUserOutput{}, &iam.GetUserOutput{}, &iam.ListUsersOutput{}, &iam.ListTagsOutput{},
 	&iam.Empty{},
 	&sts.AssumeRoleOutput{}, &sts.GetCallerIdentityOutput{}, &sts.GetFederationTokenOutput{}, &sts.GetSessionTokenOutput{},
+	&sts.GetAccessKeyInfoOutput{},
 }
 
 // notPlanned are the outputs WriteResult leaves to encoding/xml: their
