@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,10 +45,9 @@ type authenticator struct {
 	sessions   *sts.KeyRing
 	sessionNow func() time.Time
 
-	mu     sync.Mutex
-	cache  map[string]*keyEntry
-	used   map[string]time.Time     // last recorded use per key
-	opened map[string]*sessionEntry // opened session tokens
+	cache  *boundedMap[string, *keyEntry]
+	used   *boundedMap[useKey, *atomic.Int64] // last recorded use (Unix ns) per key or role
+	opened *boundedMap[string, *sessionEntry] // opened session tokens
 
 	// keyStats and sessionStats count the lookups of cache and opened.
 	keyStats, sessionStats authz.CacheStats
@@ -86,7 +84,9 @@ func newAuthenticator(st, usage store.Store, box *seal.Box, now func() time.Time
 		st: st, usage: usage, usageWrites: make(chan struct{}, maxUsageWrites),
 		box: box, now: now, gen: gen, trusted: func() bool { return true },
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
-		cache:    map[string]*keyEntry{}, used: map[string]time.Time{}, opened: map[string]*sessionEntry{},
+		cache:    newBoundedMap[string, *keyEntry](maxCachedKeys),
+		used:     newBoundedMap[useKey, *atomic.Int64](maxCachedKeys),
+		opened:   newBoundedMap[string, *sessionEntry](maxCachedSessions),
 	}
 }
 
@@ -126,9 +126,7 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 // lookup returns the cached or stored access key with its owner.
 func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error) {
 	gen := a.gen.Load()
-	a.mu.Lock()
-	e := a.cache[id]
-	a.mu.Unlock()
+	e, _ := a.cache.Load(id)
 	if e != nil && e.gen == gen && a.trusted() {
 		a.keyStats.Hit()
 		if e.key.Status != store.StatusActive {
@@ -166,12 +164,7 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 		return nil, awserr.Internal(err)
 	}
 	e.secret = string(secret)
-	a.mu.Lock()
-	if len(a.cache) >= maxCachedKeys {
-		clear(a.cache)
-	}
-	a.cache[id] = e
-	a.mu.Unlock()
+	a.cache.Store(strings.Clone(id), e)
 	if e.key.Status != store.StatusActive {
 		return nil, invalidToken()
 	}
@@ -189,8 +182,11 @@ const usageInterval = time.Minute
 // no cache depends on usage records.
 func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Scope) {
 	now := a.now()
+	if !a.claimUse(useKey{id, ""}, now) {
+		return
+	}
 	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
-	a.noteUse(ctx, id, now, func(ctx context.Context, tx store.Tx) error {
+	a.writeUse(ctx, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
 			return err
 		}
@@ -199,12 +195,15 @@ func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Sc
 }
 
 // recordRoleUse notes, like recordUse, that a session of the role roleID
-// of account made a request, for GetRole's RoleLastUsed. IAM reports the
-// region of the use; IAM's own requests, signed for us-east-1, report it.
+// of account made a request, for GetRole's RoleLastUsed, with the region
+// the request was signed for.
 func (a *authenticator) recordRoleUse(ctx context.Context, account, roleID, region string) {
 	now := a.now()
+	if !a.claimUse(useKey{account, roleID}, now) {
+		return
+	}
 	use := store.RoleUse{At: now.UTC().Truncate(time.Second), Region: region}
-	a.noteUse(ctx, "role:"+account+"/"+roleID, now, func(ctx context.Context, tx store.Tx) error {
+	a.writeUse(ctx, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.Get(ctx, account, store.RoleIDKey(roleID)); err != nil {
 			return err // the role is gone
 		}
@@ -212,22 +211,30 @@ func (a *authenticator) recordRoleUse(ctx context.Context, account, roleID, regi
 	})
 }
 
-// noteUse runs write in a transaction of the usage store, on a goroutine
-// of its own with a context that outlives the request's, unless a use of
-// the same thing (key) was written within usageInterval or
-// maxUsageWrites writes are already in flight.
-func (a *authenticator) noteUse(ctx context.Context, key string, now time.Time, write func(ctx context.Context, tx store.Tx) error) {
-	a.mu.Lock()
-	last, ok := a.used[key]
-	if ok && now.Sub(last) < usageInterval {
-		a.mu.Unlock()
-		return
+// useKey names what a use is recorded for: an access key id (with "" in
+// b), or an account and a role id.
+type useKey struct{ a, b string }
+
+// claimUse reports whether the use of k at now is to be written: not when
+// one was written less than usageInterval before (so that requests do not
+// all write). Of concurrent callers, one wins.
+func (a *authenticator) claimUse(k useKey, now time.Time) bool {
+	last, ok := a.used.Load(k)
+	if !ok {
+		last = a.used.LoadOrStore(useKey{strings.Clone(k.a), strings.Clone(k.b)}, new(atomic.Int64))
 	}
-	a.used[key] = now
-	if len(a.used) >= maxCachedKeys {
-		clear(a.used)
+	t := last.Load()
+	if t != 0 && now.UnixNano()-t < int64(usageInterval) {
+		return false
 	}
-	a.mu.Unlock()
+	return last.CompareAndSwap(t, now.UnixNano())
+}
+
+// writeUse runs write in a transaction of the usage store, on a goroutine
+// of its own with a context that outlives the request's, unless
+// maxUsageWrites writes are already in flight (the use then goes
+// unrecorded until the next interval).
+func (a *authenticator) writeUse(ctx context.Context, write func(ctx context.Context, tx store.Tx) error) {
 	select {
 	case a.usageWrites <- struct{}{}:
 	default:
@@ -302,9 +309,7 @@ func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request
 
 // openSession returns the opened session token, cached.
 func (a *authenticator) openSession(ctx context.Context, token string) (*sessionEntry, error) {
-	a.mu.Lock()
-	e := a.opened[token]
-	a.mu.Unlock()
+	e, _ := a.opened.Load(token)
 	if e != nil {
 		a.sessionStats.Hit()
 		return e, nil
@@ -322,11 +327,6 @@ func (a *authenticator) openSession(ctx context.Context, token string) (*session
 		return nil, awserr.Internal(err)
 	}
 	e = &sessionEntry{claims: cl, principal: cl.Principal(), session: cl.Session(), policies: pols}
-	a.mu.Lock()
-	if len(a.opened) >= maxCachedSessions {
-		clear(a.opened)
-	}
-	a.opened[token] = e
-	a.mu.Unlock()
+	a.opened.Store(strings.Clone(token), e)
 	return e, nil
 }

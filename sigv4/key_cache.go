@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // cacheKey identifies a derived signing key.
@@ -19,16 +20,18 @@ type cacheEntry struct {
 }
 
 // keyCache is a bounded map of derived signing keys, safe for concurrent
-// use. When full it evicts an arbitrary entry: keys change daily with the
-// scope date, so recency tracking would buy little.
+// use. Reads take no lock (sync.Map): every request reads it. When full it
+// evicts an arbitrary entry: keys change daily with the scope date, so
+// recency tracking would buy little.
 type keyCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[cacheKey]cacheEntry
+	m   sync.Map // cacheKey → *cacheEntry (never modified)
+	n   atomic.Int64
+	max int64
+	mu  sync.Mutex // serializes stores, so that the bound holds
 }
 
 func newKeyCache(max int) *keyCache {
-	return &keyCache{max: max, m: make(map[cacheKey]cacheEntry, min(max, 64))}
+	return &keyCache{max: int64(max)}
 }
 
 // get returns the cached key for k if it was derived from the secret whose
@@ -37,10 +40,12 @@ func (c *keyCache) get(k *cacheKey, secretHash *[32]byte) ([32]byte, bool) {
 	if c == nil {
 		return [32]byte{}, false
 	}
-	c.mu.RLock()
-	e, ok := c.m[*k]
-	c.mu.RUnlock()
-	if !ok || subtle.ConstantTimeCompare(e.secretHash[:], secretHash[:]) != 1 {
+	v, ok := c.m.Load(*k)
+	if !ok {
+		return [32]byte{}, false
+	}
+	e := v.(*cacheEntry)
+	if subtle.ConstantTimeCompare(e.secretHash[:], secretHash[:]) != 1 {
 		return [32]byte{}, false
 	}
 	return e.key, true
@@ -60,18 +65,18 @@ func (c *keyCache) put(k *cacheKey, secretHash, key *[32]byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.m[owned]; !ok && len(c.m) >= c.max {
-		for victim := range c.m {
-			delete(c.m, victim)
-			break
+	if _, ok := c.m.Load(owned); !ok {
+		if c.n.Load() >= c.max {
+			c.m.Range(func(victim, _ any) bool {
+				c.m.Delete(victim)
+				return false
+			})
+			c.n.Add(-1)
 		}
+		c.n.Add(1)
 	}
-	c.m[owned] = cacheEntry{secretHash: *secretHash, key: *key}
+	c.m.Store(owned, &cacheEntry{secretHash: *secretHash, key: *key})
 }
 
 // len returns the number of cached keys.
-func (c *keyCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
+func (c *keyCache) len() int { return int(c.n.Load()) }
