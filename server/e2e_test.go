@@ -285,6 +285,43 @@ func TestAWSCLI(t *testing.T) {
 	}
 }
 
+// TestBoto3 runs the Python programs of test/boto3 against a server: the
+// AWS SDK for Python as users run it. It needs a python3 with boto3 (the
+// one on the PATH, or Debian's: apt-get install -y python3-boto3).
+func TestBoto3(t *testing.T) {
+	python := ""
+	for _, p := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(p, "-c", "import boto3").Run() == nil {
+			python = p
+			break
+		}
+	}
+	if python == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no python3 with boto3 (apt-get install -y python3-boto3)")
+		}
+		t.Skip("no python3 with boto3; install it (apt-get install -y python3-boto3) to run the boto3 tests")
+	}
+	scripts, _ := filepath.Glob("../test/boto3/*.py")
+	if len(scripts) == 0 {
+		t.Fatal("no boto3 test programs found")
+	}
+	for _, script := range scripts {
+		t.Run(filepath.Base(script), func(t *testing.T) {
+			t.Parallel()
+			ts := startServer(t, nil)
+			cmd := exec.Command(python, script)
+			cmd.Env = append(os.Environ(), "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret,
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", script, err, out)
+			}
+			t.Logf("%s", out)
+		})
+	}
+}
+
 // TestMalformedRequests sends what real clients never send: the server
 // answers each with AWS's error and keeps serving.
 func TestMalformedRequests(t *testing.T) {
