@@ -45,7 +45,7 @@ func TestStoredBatchesAreCompressed(t *testing.T) {
 	if !ok {
 		t.Fatalf("parseLine(%q)", text)
 	}
-	if err := storeBatch(ctx, st, nil, []line{l}, "old-journal", 1); err != nil {
+	if err := storeBatch(ctx, st, nil, []line{l}, "old-journal", 1, nil); err != nil {
 		t.Fatal(err)
 	}
 

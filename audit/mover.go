@@ -14,6 +14,8 @@ type mover struct {
 	spans []span
 	lines []line
 	sink  []byte
+	// vals holds the stored values of the last batch, to be reused.
+	vals batchBuffers
 }
 
 // span is one line in mover.text.
@@ -112,7 +114,7 @@ func (r *Recorder) storeMoved(ctx context.Context, journal string, off int64) er
 		}
 		m.sink = m.sink[:0]
 	}
-	if err := storeBatch(ctx, r.opts.Store, r.enc, m.lines, journal, off); err != nil {
+	if err := storeBatch(ctx, r.opts.Store, r.enc, m.lines, journal, off, &m.vals); err != nil {
 		return err
 	}
 	r.off = off

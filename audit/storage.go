@@ -133,10 +133,42 @@ func eachLine(v []byte, fn func(i int, l line) bool) {
 	}
 }
 
+// batchBuffers are the buffers storeBatch builds its values in, kept from
+// one batch to the next (the stores copy a value when it is written). It
+// may be nil.
+type batchBuffers struct{ raw, packed [][]byte }
+
+// maxKeptBuffer bounds a buffer batchBuffers keeps.
+const maxKeptBuffer = 4 << 20
+
+// get returns the i-th raw and packed buffers, empty.
+func (b *batchBuffers) get(i int) (raw, packed []byte) {
+	if b == nil {
+		return nil, nil
+	}
+	for len(b.raw) <= i {
+		b.raw, b.packed = append(b.raw, nil), append(b.packed, nil)
+	}
+	return b.raw[i][:0], b.packed[i][:0]
+}
+
+// keep stores the i-th buffers for the next batch, unless too large.
+func (b *batchBuffers) keep(i int, raw, packed []byte) {
+	if b == nil {
+		return
+	}
+	if cap(raw) <= maxKeptBuffer {
+		b.raw[i] = raw
+	}
+	if cap(packed) <= maxKeptBuffer {
+		b.packed[i] = packed
+	}
+}
+
 // storeBatch stores journal lines, one record per account (compressed by
 // enc, unless it is nil), and records in the same transaction that journal
-// is stored up to offset.
-func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []line, journal string, offset int64) error {
+// is stored up to offset. The values are built in bufs.
+func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []line, journal string, offset int64, bufs *batchBuffers) error {
 	// Lines come in journal order, nearly that of their times (they are
 	// sorted in place when not); a record holds its lines newest first.
 	type rec struct {
@@ -144,7 +176,7 @@ func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []
 		val       []byte
 	}
 	var recs []rec
-	for _, acct := range accountsOf(lines) {
+	for i, acct := range accountsOf(lines) {
 		ls := lines
 		if acct.n != len(lines) {
 			ls = make([]line, 0, acct.n)
@@ -161,13 +193,17 @@ func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []
 		for _, l := range ls {
 			size += len(l.raw) + 1
 		}
-		val := make([]byte, 0, size)
+		raw, packed := bufs.get(i)
+		raw = slices.Grow(raw, size)
 		for i := len(ls) - 1; i >= 0; i-- {
-			val = append(append(val, ls[i].raw...), '\n')
+			raw = append(append(raw, ls[i].raw...), '\n')
 		}
+		val := raw
 		if enc != nil {
-			val = enc.EncodeAll(val, make([]byte, 0, len(val)/4))
+			packed = enc.EncodeAll(raw, slices.Grow(packed, len(raw)/4))
+			val = packed
 		}
+		defer bufs.keep(i, raw, packed)
 		newest := ls[len(ls)-1]
 		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, newest.eventID), val})
 	}

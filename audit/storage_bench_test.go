@@ -50,6 +50,7 @@ func benchStoreBatch(b *testing.B, size, page int, compress bool) {
 	base := time.Now()
 	n := 0
 	batch := make([]line, 0, size)
+	bufs := &batchBuffers{}
 	for b.Loop() {
 		n++
 		at := base.Add(time.Duration(n) * time.Millisecond)
@@ -60,7 +61,7 @@ func benchStoreBatch(b *testing.B, size, page int, compress bool) {
 		}
 		batch = append(batch, l)
 		if len(batch) == cap(batch) {
-			if err := storeBatch(ctx, st, enc, batch, "j", int64(n)); err != nil {
+			if err := storeBatch(ctx, st, enc, batch, "j", int64(n), bufs); err != nil {
 				b.Fatal(err)
 			}
 			batch = batch[:0]
