@@ -29,11 +29,30 @@ type Caller struct {
 	// Region is the region of the request's signature scope.
 	Region string
 	// Context holds the request's global condition keys (aws:SourceIp,
-	// aws:CurrentTime, aws:SecureTransport, …).
+	// aws:CurrentTime, aws:SecureTransport, …); read it through
+	// RequestContext, which completes it first.
 	Context policy.Context
 	// Session describes the temporary credentials the request was signed
 	// with; nil for a long-term access key.
 	Session *Session
+
+	// fill, when set, completes Context (DeferContext).
+	fill func(*policy.Context)
+}
+
+// DeferContext has fill complete Context when a check first needs it
+// (RequestContext), so that a request that checks nothing, such as
+// sts:GetCallerIdentity, never builds its context. Like the rest of a
+// Caller, it is for the one goroutine serving the request.
+func (c *Caller) DeferContext(fill func(*policy.Context)) { c.fill = fill }
+
+// RequestContext returns the caller's request context, complete.
+func (c *Caller) RequestContext() *policy.Context {
+	if fill := c.fill; fill != nil {
+		c.fill = nil
+		fill(&c.Context)
+	}
+	return &c.Context
 }
 
 // Session is what a request signed with temporary credentials carries
@@ -159,7 +178,7 @@ func (a *Authorizer) Authorize(ctx context.Context, c *Caller, chk Check) (polic
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	req := &policy.Request{Principal: &c.Principal, Action: chk.Action, Resource: chk.Resource, Context: &c.Context}
+	req := &policy.Request{Principal: &c.Principal, Action: chk.Action, Resource: chk.Resource, Context: c.RequestContext()}
 	if chk.Context != nil {
 		var pc policy.Context
 		c.Context.Each(func(k string, vs []string, multi bool) {

@@ -103,3 +103,24 @@ func TestCacheFollowsChanges(t *testing.T) {
 	az.Changed([]string{acct})
 	check(policy.Allow)
 }
+
+func TestDeferContext(t *testing.T) {
+	c := &Caller{}
+	calls := 0
+	c.DeferContext(func(pc *policy.Context) {
+		calls++
+		pc.Set("aws:SourceIp", "192.0.2.7")
+	})
+	if calls != 0 {
+		t.Fatal("the context was filled before a check needed it")
+	}
+	for range 2 {
+		pc := c.RequestContext()
+		if v, ok := pc.Get("aws:sourceip"); !ok || len(v) != 1 || v[0] != "192.0.2.7" {
+			t.Fatalf("context: %v %v", v, ok)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("filled %d times", calls)
+	}
+}

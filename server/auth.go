@@ -119,7 +119,8 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	}
 	a.recordUse(ctx, e.key.ID, signed.Scope)
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
-	fillContext(&c.Context, r, signed, a.now(), &a.times)
+	now := a.now()
+	c.DeferContext(func(pc *policy.Context) { fillContext(pc, r, signed, now, &a.times) })
 	return c, nil
 }
 
@@ -292,18 +293,21 @@ func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request
 	}
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: signed.AccessKeyID, Region: signed.Scope.Region,
 		SessionPolicies: e.policies, Session: e.session}
-	fillContext(&c.Context, r, signed, a.now(), &a.times)
-	c.Context.Set("aws:TokenIssueTime", cl.IssuedAt.UTC().Format(time.RFC3339))
-	if cl.MFA {
-		age := max(int64(now.Sub(cl.MFAAuthTime)/time.Second), 0)
-		c.Context.Set("aws:MultiFactorAuthPresent", "true")
-		c.Context.Set("aws:MultiFactorAuthAge", strconv.FormatInt(age, 10))
-	} else {
-		c.Context.Set("aws:MultiFactorAuthPresent", "false")
-	}
-	if cl.SourceIdentity != "" {
-		c.Context.Set("aws:SourceIdentity", cl.SourceIdentity)
-	}
+	at := a.now()
+	c.DeferContext(func(pc *policy.Context) {
+		fillContext(pc, r, signed, at, &a.times)
+		pc.Set("aws:TokenIssueTime", cl.IssuedAt.UTC().Format(time.RFC3339))
+		if cl.MFA {
+			age := max(int64(now.Sub(cl.MFAAuthTime)/time.Second), 0)
+			pc.Set("aws:MultiFactorAuthPresent", "true")
+			pc.Set("aws:MultiFactorAuthAge", strconv.FormatInt(age, 10))
+		} else {
+			pc.Set("aws:MultiFactorAuthPresent", "false")
+		}
+		if cl.SourceIdentity != "" {
+			pc.Set("aws:SourceIdentity", cl.SourceIdentity)
+		}
+	})
 	return c, nil
 }
 
