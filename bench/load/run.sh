@@ -16,7 +16,9 @@
 #
 # Environment: BACKENDS ("ceiling sqlite postgres"), RUNS (3), DURATION
 # (20s), PERF (1: record the server with `perf` during the first run of
-# sts-caller and ivs-get-allow, summarized in $OUT/perf-*.txt), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
+# sts-caller and ivs-get-allow, summarized in $OUT/perf-*.txt), PAIRED (1:
+# precede every server run by a ceiling run, the share of the ceiling
+# being the median of the pairs' ratios), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
 # added to measure memory per principal), SCENARIOS (all), PG_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), GATEHOUSE_BIN
 # (default: built from this checkout), OUT (default: a new directory in
@@ -38,6 +40,7 @@ PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 PORT=${PORT:-4590}
 CEILING_PORT=${CEILING_PORT:-4599}
 PERF=${PERF:-0}
+PAIRED=${PAIRED:-1}
 OUT=${OUT:-$(mktemp -d /tmp/gatehouse-load.XXXXXX)}
 mkdir -p "$OUT"
 chmod 700 "$OUT" # the state file holds secret keys
@@ -65,8 +68,10 @@ loadgen=$OUT/loadgen
 
 pid=
 schema=
+ceiling_pid=
 cleanup() {
 	if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	if [[ -n $ceiling_pid ]]; then kill "$ceiling_pid" 2>/dev/null || true; wait "$ceiling_pid" 2>/dev/null || true; fi
 	if [[ -n $schema ]]; then psql "$PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
@@ -147,12 +152,28 @@ perf_summary() {
 	done
 }
 
-# load BACKEND URL SCENARIO...: RUNS wrk runs of each scenario.
+# paired_ceiling STATE BACKEND SCENARIO RUN: a ceiling run just before a
+# server run, so that the share of the ceiling compares runs made minutes
+# apart at most: this machine's speed drifts by 15% and more over a
+# session, more than most changes measured here.
+paired_ceiling() {
+	[[ $PAIRED == 1 && -n $ceiling_pid ]] || return 0
+	[[ -f $OUT/ceiling.bin ]] || "$loadgen" sign -state "$1" -scenario sts-caller -check 0 -o "$OUT/ceiling.bin" >/dev/null
+	mkdir -p "$OUT/paired"
+	{
+		echo "# load average before: $(cat /proc/loadavg)"
+		wrk -t2 -c64 -d"$DURATION" --latency -s "$here/replay.lua" "http://127.0.0.1:$CEILING_PORT" -- "$OUT/ceiling.bin"
+	} >"$OUT/paired/$2.$3.$4.txt"
+}
+
+# load BACKEND URL SCENARIO...: RUNS wrk runs of each scenario, each after
+# its paired ceiling run.
 load() {
 	local backend=$1 url=$2 state=$3
 	shift 3
 	for run in $(seq "$RUNS"); do
 		for sc in "$@"; do
+			paired_ceiling "$state" "$backend" "$sc" "$run"
 			"$loadgen" sign -state "$state" -scenario "$sc" -o "$OUT/$sc.bin" >/dev/null
 			log "$backend $sc run $run (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 			local perfpid=
@@ -253,9 +274,6 @@ ceiling() {
 	# reads and ignores them) with the same Lua script, and plain GETs.
 	local state=$OUT/ceiling-state.json
 	[[ -f $OUT/sqlite/state.json ]] && state=$OUT/sqlite/state.json
-	"$OUT/ceiling" -addr "127.0.0.1:$CEILING_PORT" &
-	pid=$!
-	wait_port "$CEILING_PORT"
 	for run in $(seq "$RUNS"); do
 		{
 			echo "# load average before: $(cat /proc/loadavg)"
@@ -275,10 +293,15 @@ ceiling() {
 			grep -E 'Requests/sec' "$OUT/ceiling.replay.$run.txt" >&2
 		done
 	fi
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	pid=
 }
+
+# The ceiling runs from the start, idle but for its own runs and those
+# paired with the server's (PAIRED=1, the default).
+if [[ " $BACKENDS " == *" ceiling "* ]]; then
+	"$OUT/ceiling" -addr "127.0.0.1:$CEILING_PORT" &
+	ceiling_pid=$!
+	wait_port "$CEILING_PORT"
+fi
 
 for b in $BACKENDS; do
 	case $b in

@@ -55,10 +55,26 @@ func median[T int | float64 | time.Duration](xs []T) T {
 	return s[(len(s)-1)/2]
 }
 
+// readWrk reads the wrk output of a file.
+func readWrk(name string) (wrkResult, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return wrkResult{}, err
+	}
+	res, err := parseWrk(strings.NewReader(string(b)))
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	return res, nil
+}
+
 // table prints, from the wrk outputs BACKEND.SCENARIO.RUN.txt in dir, a
 // Markdown table of the medians per backend and scenario, with the share
 // of the ceiling's throughput and p99 ratio ("ceiling" is the backend of
-// the bare handler, its scenario "replay").
+// the bare handler, its scenario "replay"). When every run of a scenario
+// has its paired ceiling run (dir/paired/BACKEND.SCENARIO.RUN.txt, made
+// just before it), the share and the ratio are the medians of the pairs'
+// ratios, marked "(paired)"; else they compare with the ceiling's medians.
 func table(w io.Writer, dir string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.*.*.txt"))
 	if err != nil {
@@ -66,25 +82,34 @@ func table(w io.Writer, dir string) error {
 	}
 	type key struct{ backend, scenario string }
 	runs := map[key][]wrkResult{}
+	// pairs holds, per scenario, the ratios of each run to its paired
+	// ceiling run; unpaired marks the scenarios with a run without one.
+	type ratios struct{ share, p99 []float64 }
+	pairs := map[key]*ratios{}
+	unpaired := map[key]bool{}
 	var order []key
 	for _, f := range files {
 		parts := strings.Split(strings.TrimSuffix(filepath.Base(f), ".txt"), ".")
 		if len(parts) != 3 {
 			continue
 		}
-		b, err := os.ReadFile(f)
+		res, err := readWrk(f)
 		if err != nil {
 			return err
-		}
-		res, err := parseWrk(strings.NewReader(string(b)))
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
 		}
 		k := key{parts[0], parts[1]}
 		if _, ok := runs[k]; !ok {
 			order = append(order, k)
+			pairs[k] = &ratios{}
 		}
 		runs[k] = append(runs[k], res)
+		c, err := readWrk(filepath.Join(dir, "paired", filepath.Base(f)))
+		if err != nil || c.rps == 0 || c.p99 == 0 {
+			unpaired[k] = true
+			continue
+		}
+		pairs[k].share = append(pairs[k].share, res.rps/c.rps)
+		pairs[k].p99 = append(pairs[k].p99, float64(res.p99)/float64(c.p99))
 	}
 	stats := func(rs []wrkResult) (rps float64, p50, p99 time.Duration, non2xx float64, all []string) {
 		var r []float64
@@ -123,7 +148,11 @@ func table(w io.Writer, dir string) error {
 	for _, k := range order {
 		rps, p50, p99, non2xx, all := stats(runs[k])
 		share, ratio := "", ""
-		if haveCeil && ceilRPS > 0 {
+		switch {
+		case !unpaired[k] && len(pairs[k].share) > 0:
+			share = fmt.Sprintf("%.0f%% (paired)", 100*median(pairs[k].share))
+			ratio = fmt.Sprintf("%.2f× (paired)", median(pairs[k].p99))
+		case haveCeil && ceilRPS > 0:
 			share = fmt.Sprintf("%.0f%%", 100*rps/ceilRPS)
 			ratio = fmt.Sprintf("%.2f×", float64(p99)/float64(ceilP99))
 		}
