@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/awserr"
 	"github.com/gatehouse-iam/gatehouse/awsmanaged"
+	"github.com/gatehouse-iam/gatehouse/cachemap"
 	"github.com/gatehouse-iam/gatehouse/policy"
 	"github.com/gatehouse-iam/gatehouse/store"
 )
@@ -109,9 +111,16 @@ type Check struct {
 type Authorizer struct {
 	st store.Store
 
+	// gens holds each account's in-memory generation (*atomic.Uint64),
+	// bumped by every change to the account; epoch is bumped by
+	// ChangedAll. A cached set is used only while both are as they were
+	// when it was loaded. Neither is ever dropped, so a generation never
+	// returns to a value a stale set holds.
+	gens  sync.Map
+	epoch atomic.Uint64
+	sets  *cachemap.Map[setKey, *cachedSet] // by principal
+
 	mu   sync.RWMutex
-	gens map[string]uint64        // account → in-memory generation
-	sets map[string]*cachedSet    // principal key → compiled set
 	docs map[string]*cachedPolicy // policy document → compiled policy
 
 	stats CacheStats // of sets
@@ -120,8 +129,8 @@ type Authorizer struct {
 }
 
 type cachedSet struct {
-	gen uint64
-	set *policy.Set
+	gen, epoch uint64
+	set        *policy.Set
 }
 
 type cachedPolicy struct {
@@ -138,7 +147,7 @@ const (
 // New returns an Authorizer reading policies from st. The store must tell
 // the Authorizer of every change through Changed; WrapStore does that.
 func New(st store.Store) *Authorizer {
-	return &Authorizer{st: st, gens: map[string]uint64{}, sets: map[string]*cachedSet{}, docs: map[string]*cachedPolicy{}}
+	return &Authorizer{st: st, sets: cachemap.New[setKey, *cachedSet](maxCachedSets), docs: map[string]*cachedPolicy{}}
 }
 
 // WrapStore returns st wrapped so that every committed write invalidates
@@ -158,18 +167,24 @@ func (a *Authorizer) trusted() bool { return a.trust == nil || a.trust() }
 
 // ChangedAll invalidates every cached policy set.
 func (a *Authorizer) ChangedAll() {
-	a.mu.Lock()
-	clear(a.sets)
-	a.mu.Unlock()
+	a.epoch.Add(1)
+	a.sets.Clear()
 }
 
 // Changed invalidates the cached policy sets of the accounts.
 func (a *Authorizer) Changed(accounts []string) {
-	a.mu.Lock()
 	for _, acct := range accounts {
-		a.gens[acct]++
+		a.gen(acct).Add(1)
 	}
-	a.mu.Unlock()
+}
+
+// gen returns the generation counter of an account.
+func (a *Authorizer) gen(acct string) *atomic.Uint64 {
+	if g, ok := a.gens.Load(acct); ok {
+		return g.(*atomic.Uint64)
+	}
+	g, _ := a.gens.LoadOrStore(strings.Clone(acct), new(atomic.Uint64))
+	return g.(*atomic.Uint64)
 }
 
 // Authorize decides the check for the caller.
@@ -248,18 +263,25 @@ func DenialReason(action string, d *policy.Decision) string {
 }
 
 // principalKey identifies the policy set of a caller.
-func principalKey(c *Caller) string {
-	k := c.Principal.Type.String() + "|" + c.Principal.Account + "|" + c.Principal.UserID + "|" + c.Principal.ARN
+func principalKey(c *Caller) setKey {
+	k := setKey{typ: c.Principal.Type, account: c.Principal.Account, userID: c.Principal.UserID, arn: c.Principal.ARN}
 	if c.Session != nil {
 		if c.Principal.Type == policy.FederatedUser {
 			// Two users may federate under one name.
-			k += "|" + c.Session.SourceUserName
+			k.source = c.Session.SourceUserName
 		}
 		if len(c.SessionPolicies) > 0 {
-			k += "|" + c.Session.ID
+			k.session = c.Session.ID
 		}
 	}
 	return k
+}
+
+// setKey identifies a cached policy set: the principal, and for sessions
+// the federating user and the session whose policies narrow the set.
+type setKey struct {
+	typ                                   policy.PrincipalType
+	account, userID, arn, source, session string
 }
 
 // cacheable reports whether the caller's policy set may be cached: its
@@ -273,12 +295,10 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 		return emptySet, nil
 	}
 	key := principalKey(c)
-	acct := c.Principal.Account
-	a.mu.RLock()
-	gen := a.gens[acct]
-	e := a.sets[key]
-	a.mu.RUnlock()
-	if e != nil && e.gen == gen && cacheable(c) && a.trusted() {
+	g := a.gen(c.Principal.Account)
+	gen, epoch := g.Load(), a.epoch.Load()
+	e, _ := a.sets.Load(key)
+	if e != nil && e.gen == gen && e.epoch == epoch && cacheable(c) && a.trusted() {
 		a.stats.Hit()
 		return e.set, nil
 	}
@@ -289,16 +309,12 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	}
 	pols.Session = c.SessionPolicies
 	set := policy.NewSet(pols)
-	if cacheable(c) {
-		a.mu.Lock()
-		// Keep the set only if nothing changed while loading.
-		if a.gens[acct] == gen {
-			if len(a.sets) >= maxCachedSets {
-				clear(a.sets)
-			}
-			a.sets[key] = &cachedSet{gen: gen, set: set}
-		}
-		a.mu.Unlock()
+	// Keep the set only if nothing changed while loading (a change that
+	// comes after this test bumps a counter, so the set is not used).
+	if cacheable(c) && g.Load() == gen && a.epoch.Load() == epoch {
+		key.account, key.userID, key.arn = strings.Clone(key.account), strings.Clone(key.userID), strings.Clone(key.arn)
+		key.source, key.session = strings.Clone(key.source), strings.Clone(key.session)
+		a.sets.Store(key, &cachedSet{gen: gen, epoch: epoch, set: set})
 	}
 	return set, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/cachemap"
 	"github.com/gatehouse-iam/gatehouse/policy"
 	"github.com/gatehouse-iam/gatehouse/seal"
 	"github.com/gatehouse-iam/gatehouse/sigv4"
@@ -45,9 +46,9 @@ type authenticator struct {
 	sessions   *sts.KeyRing
 	sessionNow func() time.Time
 
-	cache  *boundedMap[string, *keyEntry]
-	used   *boundedMap[useKey, *atomic.Int64] // last recorded use (Unix ns) per key or role
-	opened *boundedMap[string, *sessionEntry] // opened session tokens
+	cache  *cachemap.Map[string, *keyEntry]
+	used   *cachemap.Map[useKey, *atomic.Int64] // last recorded use (Unix ns) per key or role
+	opened *cachemap.Map[string, *sessionEntry] // opened session tokens
 
 	// keyStats and sessionStats count the lookups of cache and opened.
 	keyStats, sessionStats authz.CacheStats
@@ -84,9 +85,9 @@ func newAuthenticator(st, usage store.Store, box *seal.Box, now func() time.Time
 		st: st, usage: usage, usageWrites: make(chan struct{}, maxUsageWrites),
 		box: box, now: now, gen: gen, trusted: func() bool { return true },
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
-		cache:    newBoundedMap[string, *keyEntry](maxCachedKeys),
-		used:     newBoundedMap[useKey, *atomic.Int64](maxCachedKeys),
-		opened:   newBoundedMap[string, *sessionEntry](maxCachedSessions),
+		cache:    cachemap.New[string, *keyEntry](maxCachedKeys),
+		used:     cachemap.New[useKey, *atomic.Int64](maxCachedKeys),
+		opened:   cachemap.New[string, *sessionEntry](maxCachedSessions),
 	}
 }
 

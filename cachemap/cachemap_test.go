@@ -1,12 +1,12 @@
-package server
+package cachemap
 
 import (
 	"sync"
 	"testing"
 )
 
-func TestBoundedMap(t *testing.T) {
-	m := newBoundedMap[string, int](3)
+func TestMap(t *testing.T) {
+	m := New[string, int](3)
 	for i, k := range []string{"a", "b", "c"} {
 		m.Store(k, i)
 	}
@@ -42,5 +42,9 @@ func TestBoundedMap(t *testing.T) {
 	wg.Wait()
 	if n := m.n.Load(); n > 3+4 {
 		t.Fatalf("%d entries counted, bound 3", n)
+	}
+	m.Clear()
+	if _, ok := m.Load("e"); ok || m.n.Load() != 0 {
+		t.Fatal("Clear left entries")
 	}
 }
