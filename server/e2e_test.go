@@ -261,28 +261,48 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatal("no CLI test scripts found")
 	}
 	for _, script := range scripts {
-		t.Run(filepath.Base(script), func(t *testing.T) {
-			t.Parallel()
-			ts := startServer(t, func(c *server.Config) { c.RTMPAddr = "127.0.0.1:0" })
-			// A second account, for the scripts that cross accounts.
-			admin, err := server.OpenAdmin(ctxT(t), server.Config{DataDir: ts.dataDir, MasterKey: testMasterKey})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := admin.CreateAccount(ctxT(t), "111122223333", "", "")
-			admin.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command("bash", script)
-			cmd.Env = append(os.Environ(), "GATEHOUSE_B_ACCESS_KEY_ID="+b.AccessKeyID, "GATEHOUSE_B_SECRET_ACCESS_KEY="+b.SecretAccessKey, "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_CLI="+cli, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", script, err, out)
-			}
-			t.Logf("%s", out)
-		})
+		runCLIScript(t, "", cli, script)
 	}
+	// Another CLI first on the PATH (this machine's pyenv has AWS CLI v1)
+	// runs the core scripts too.
+	if other, err := exec.LookPath("aws"); err == nil && other != cli {
+		if v, err := exec.Command(other, "--version").CombinedOutput(); err == nil && strings.HasPrefix(string(v), "aws-cli/") {
+			name := "path-v" + strings.SplitN(strings.TrimPrefix(string(v), "aws-cli/"), ".", 2)[0]
+			for _, s := range []string{"iam.sh", "sts.sh", "ivs.sh"} {
+				runCLIScript(t, name, other, filepath.Join("../test/cli", s))
+			}
+		}
+	}
+}
+
+// runCLIScript runs a script of test/cli with the AWS CLI cli against a
+// server of its own, as a parallel subtest (prefixed by name).
+func runCLIScript(t *testing.T, name, cli, script string) {
+	sub := filepath.Base(script)
+	if name != "" {
+		sub = name + "/" + sub
+	}
+	t.Run(sub, func(t *testing.T) {
+		t.Parallel()
+		ts := startServer(t, func(c *server.Config) { c.RTMPAddr = "127.0.0.1:0" })
+		// A second account, for the scripts that cross accounts.
+		admin, err := server.OpenAdmin(ctxT(t), server.Config{DataDir: ts.dataDir, MasterKey: testMasterKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := admin.CreateAccount(ctxT(t), "111122223333", "", "")
+		admin.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", script)
+		cmd.Env = append(os.Environ(), "GATEHOUSE_B_ACCESS_KEY_ID="+b.AccessKeyID, "GATEHOUSE_B_SECRET_ACCESS_KEY="+b.SecretAccessKey, "GATEHOUSE_ENDPOINT="+ts.endpoint, "AWS_CLI="+cli, "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s with %s: %v\n%s", script, cli, err, out)
+		}
+		t.Logf("%s", out)
+	})
 }
 
 // TestBoto3 runs the Python programs of test/boto3 against a server: the
