@@ -133,36 +133,34 @@ func eachLine(v []byte, fn func(i int, l line) bool) {
 	}
 }
 
-// batchBuffers are the buffers storeBatch builds its values in, kept from
-// one batch to the next (the stores copy a value when it is written). It
-// may be nil.
-type batchBuffers struct{ raw, packed [][]byte }
+// batchBuffer is where storeBatch builds the value of one account.
+type batchBuffer struct{ raw, packed []byte }
+
+// batchBuffers are storeBatch's buffers, one per account of a batch, kept
+// from one batch to the next (the stores copy a value when it is
+// written). A nil *batchBuffers keeps nothing.
+type batchBuffers []batchBuffer
 
 // maxKeptBuffer bounds a buffer batchBuffers keeps.
 const maxKeptBuffer = 4 << 20
 
-// get returns the i-th raw and packed buffers, empty.
-func (b *batchBuffers) get(i int) (raw, packed []byte) {
+// at returns the i-th buffer, empty; one grown past maxKeptBuffer is let
+// go.
+func (b *batchBuffers) at(i int) *batchBuffer {
 	if b == nil {
-		return nil, nil
+		return &batchBuffer{}
 	}
-	for len(b.raw) <= i {
-		b.raw, b.packed = append(b.raw, nil), append(b.packed, nil)
+	for len(*b) <= i {
+		*b = append(*b, batchBuffer{})
 	}
-	return b.raw[i][:0], b.packed[i][:0]
-}
-
-// keep stores the i-th buffers for the next batch, unless too large.
-func (b *batchBuffers) keep(i int, raw, packed []byte) {
-	if b == nil {
-		return
+	buf := &(*b)[i]
+	for _, p := range []*[]byte{&buf.raw, &buf.packed} {
+		if cap(*p) > maxKeptBuffer {
+			*p = nil
+		}
+		*p = (*p)[:0]
 	}
-	if cap(raw) <= maxKeptBuffer {
-		b.raw[i] = raw
-	}
-	if cap(packed) <= maxKeptBuffer {
-		b.packed[i] = packed
-	}
+	return buf
 }
 
 // storeBatch stores journal lines, one record per account (compressed by
@@ -193,17 +191,16 @@ func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []
 		for _, l := range ls {
 			size += len(l.raw) + 1
 		}
-		raw, packed := bufs.get(i)
-		raw = slices.Grow(raw, size)
-		for i := len(ls) - 1; i >= 0; i-- {
-			raw = append(append(raw, ls[i].raw...), '\n')
+		buf := bufs.at(i)
+		buf.raw = slices.Grow(buf.raw, size)
+		for j := len(ls) - 1; j >= 0; j-- {
+			buf.raw = append(append(buf.raw, ls[j].raw...), '\n')
 		}
-		val := raw
+		val := buf.raw
 		if enc != nil {
-			packed = enc.EncodeAll(raw, slices.Grow(packed, len(raw)/4))
-			val = packed
+			buf.packed = enc.EncodeAll(buf.raw, slices.Grow(buf.packed, len(buf.raw)/4))
+			val = buf.packed
 		}
-		defer bufs.keep(i, raw, packed)
 		newest := ls[len(ls)-1]
 		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, newest.eventID), val})
 	}

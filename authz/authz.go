@@ -311,9 +311,9 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	set := policy.NewSet(pols)
 	// Keep the set only if nothing changed while loading (a change that
 	// comes after this test bumps a counter, so the set is not used).
+	// The key's strings are the principal's and the session's, which
+	// outlive the request (none points into it).
 	if cacheable(c) && g.Load() == gen && a.epoch.Load() == epoch {
-		key.account, key.userID, key.arn = strings.Clone(key.account), strings.Clone(key.userID), strings.Clone(key.arn)
-		key.source, key.session = strings.Clone(key.source), strings.Clone(key.session)
 		a.sets.Store(key, &cachedSet{gen: gen, epoch: epoch, set: set})
 	}
 	return set, nil

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 )
 
@@ -56,9 +57,5 @@ func Account(id string) (string, bool) {
 	if n > maxAccount {
 		return "", false
 	}
-	s := strconv.FormatUint(n, 10)
-	for len(s) < 12 {
-		s = "0" + s
-	}
-	return s, true
+	return fmt.Sprintf("%012d", n), true
 }

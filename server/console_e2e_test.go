@@ -37,10 +37,7 @@ type browser struct {
 func newBrowser(t *testing.T, endpoint string) *browser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: apt-get install -y chromium", chromiumPath)
-		}
-		t.Skipf("%s is missing (apt-get install -y chromium); the console's browser tests need it", chromiumPath)
+		missingTool(t, chromiumPath+" is missing (apt-get install -y chromium); the console's browser tests need it")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)

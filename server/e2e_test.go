@@ -136,10 +136,7 @@ func postgresSchema(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("GATEHOUSE_TEST_POSTGRES_URL")
 	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("GATEHOUSE_TEST_POSTGRES_URL is not set")
-		}
-		t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set; set it (postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL tests")
+		missingTool(t, "GATEHOUSE_TEST_POSTGRES_URL is not set; set it (postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL tests")
 	}
 	ctx := ctxT(t)
 	conn, err := pgx.Connect(ctx, base)
@@ -242,6 +239,16 @@ func exerciseUsersAndKeys(t *testing.T, ts *testServer) {
 	}
 }
 
+// missingTool skips the test for want of what msg names, or fails it under
+// CI=true, where everything the tests need must be installed.
+func missingTool(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
 // TestAWSCLI runs test/cli/*.sh, which drive the server with the unchanged
 // AWS CLI.
 func TestAWSCLI(t *testing.T) {
@@ -250,10 +257,7 @@ func TestAWSCLI(t *testing.T) {
 	cli := "/usr/bin/aws"
 	if _, err := os.Stat(cli); err != nil {
 		if cli, err = exec.LookPath("aws"); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("the AWS CLI is not installed (apt-get install -y awscli)")
-			}
-			t.Skip("the AWS CLI is not installed; install it (apt-get install -y awscli) to run the CLI tests")
+			missingTool(t, "the AWS CLI is not installed; install it (apt-get install -y awscli) to run the CLI tests")
 		}
 	}
 	scripts, _ := filepath.Glob("../test/cli/*.sh")
@@ -317,10 +321,7 @@ func TestBoto3(t *testing.T) {
 		}
 	}
 	if python == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no python3 with boto3 (apt-get install -y python3-boto3)")
-		}
-		t.Skip("no python3 with boto3; install it (apt-get install -y python3-boto3) to run the boto3 tests")
+		missingTool(t, "no python3 with boto3; install it (apt-get install -y python3-boto3) to run the boto3 tests")
 	}
 	scripts, _ := filepath.Glob("../test/boto3/*.py")
 	if len(scripts) == 0 {

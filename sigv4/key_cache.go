@@ -3,8 +3,8 @@ package sigv4
 import (
 	"crypto/subtle"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/gatehouse-iam/gatehouse/cachemap"
 )
 
 // cacheKey identifies a derived signing key.
@@ -20,18 +20,15 @@ type cacheEntry struct {
 }
 
 // keyCache is a bounded map of derived signing keys, safe for concurrent
-// use. Reads take no lock (sync.Map): every request reads it. When full it
-// evicts an arbitrary entry: keys change daily with the scope date, so
-// recency tracking would buy little.
+// use. Reads take no lock: every request reads it. When full it is
+// emptied: keys change daily with the scope date, so recency tracking
+// would buy little.
 type keyCache struct {
-	m   sync.Map // cacheKey → *cacheEntry (never modified)
-	n   atomic.Int64
-	max int64
-	mu  sync.Mutex // serializes stores, so that the bound holds
+	m *cachemap.Map[cacheKey, *cacheEntry] // entries are never modified
 }
 
 func newKeyCache(max int) *keyCache {
-	return &keyCache{max: int64(max)}
+	return &keyCache{m: cachemap.New[cacheKey, *cacheEntry](max)}
 }
 
 // get returns the cached key for k if it was derived from the secret whose
@@ -40,12 +37,8 @@ func (c *keyCache) get(k *cacheKey, secretHash *[32]byte) ([32]byte, bool) {
 	if c == nil {
 		return [32]byte{}, false
 	}
-	v, ok := c.m.Load(*k)
-	if !ok {
-		return [32]byte{}, false
-	}
-	e := v.(*cacheEntry)
-	if subtle.ConstantTimeCompare(e.secretHash[:], secretHash[:]) != 1 {
+	e, ok := c.m.Load(*k)
+	if !ok || subtle.ConstantTimeCompare(e.secretHash[:], secretHash[:]) != 1 {
 		return [32]byte{}, false
 	}
 	return e.key, true
@@ -63,20 +56,8 @@ func (c *keyCache) put(k *cacheKey, secretHash, key *[32]byte) {
 		region:      strings.Clone(k.region),
 		service:     strings.Clone(k.service),
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m.Load(owned); !ok {
-		if c.n.Load() >= c.max {
-			c.m.Range(func(victim, _ any) bool {
-				c.m.Delete(victim)
-				return false
-			})
-			c.n.Add(-1)
-		}
-		c.n.Add(1)
-	}
 	c.m.Store(owned, &cacheEntry{secretHash: *secretHash, key: *key})
 }
 
 // len returns the number of cached keys.
-func (c *keyCache) len() int { return int(c.n.Load()) }
+func (c *keyCache) len() int { return c.m.Len() }

@@ -45,10 +45,7 @@ func (s *Service) GetAccessKeyInfo(ctx context.Context, c *authz.Caller, in *Get
 		return nil, err
 	}
 	var k store.AccessKey
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		return store.GetJSON(ctx, tx, store.Global, store.AccessKeyKey(id), &k)
-	})
-	switch {
+	switch err := store.ReadJSON(ctx, s.st, store.Global, store.AccessKeyKey(id), &k); {
 	case err == nil:
 		return &GetAccessKeyInfoOutput{Account: k.Account}, nil
 	case !errors.Is(err, store.ErrNotFound):

@@ -49,7 +49,7 @@ func planFor(t reflect.Type) *xmlPlan {
 	if p, ok := xmlPlans.Load(t); ok {
 		return p.(*xmlPlan)
 	}
-	enc, _ := compileXML(t, map[reflect.Type]bool{}, false)
+	enc := compileXML(t, map[reflect.Type]bool{}, false)
 	element := enc != nil && t.Kind() == reflect.Struct && t != timeType && !t.Implements(textMarshalerType)
 	p, _ := xmlPlans.LoadOrStore(t, &xmlPlan{enc: enc, element: element})
 	return p.(*xmlPlan)
@@ -60,17 +60,17 @@ func planFor(t reflect.Type) *xmlPlan {
 // no plan.
 func encodeElement(b *bytes.Buffer, v any, name, suffix string) (bool, error) {
 	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return false, nil // encoding/xml writes nothing either
+		}
+		rv = rv.Elem()
+	}
 	p := planFor(rv.Type())
 	if p.enc == nil {
 		return false, nil
 	}
-	for rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return true, nil
-		}
-		rv = rv.Elem()
-	}
-	if p := planFor(rv.Type()); p.element {
+	if p.element {
 		b.WriteByte('<')
 		b.WriteString(name)
 		b.WriteString(suffix)
@@ -91,95 +91,77 @@ func encodeElement(b *bytes.Buffer, v any, name, suffix string) (bool, error) {
 // encoding/xml. seen holds the struct types being compiled: recursive
 // types are left to encoding/xml. omitItems is the omitempty of the
 // field a slice type is for.
-func compileXML(t reflect.Type, seen map[reflect.Type]bool, omitItems bool) (encodeFunc, bool) {
+func compileXML(t reflect.Type, seen map[reflect.Type]bool, omitItems bool) encodeFunc {
 	if t.Kind() == reflect.Pointer {
 		// encoding/xml drills into pointers before it looks for marshalers.
-		elem, ok := compileXML(t.Elem(), seen, omitItems)
-		if !ok {
-			return nil, false
+		elem := compileXML(t.Elem(), seen, omitItems)
+		if elem == nil {
+			return nil
 		}
 		return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
 			if v.IsNil() {
 				return nil
 			}
 			return elem(b, v.Elem(), open, close)
-		}, true
+		}
 	}
 	if t.Implements(xmlMarshalerType) || reflect.PointerTo(t).Implements(xmlMarshalerType) {
-		return nil, false
+		return nil
 	}
 	if t == timeType {
-		return encodeTime, true
+		return encodeTime
 	}
 	if t.Implements(textMarshalerType) {
 		if t.Kind() == reflect.Interface {
-			return nil, false
+			return nil
 		}
-		return encodeText, true
+		return encodeText
 	}
 	if reflect.PointerTo(t).Implements(textMarshalerType) {
-		return nil, false
+		return nil
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
-			b.WriteString(open)
-			escapeXMLString(b, v.String())
-			b.WriteString(close)
-			return nil
-		}, true
+		return text(func(b *bytes.Buffer, v reflect.Value) { escapeXMLString(b, v.String()) })
 	case reflect.Bool:
-		return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
-			b.WriteString(open)
-			b.WriteString(strconv.FormatBool(v.Bool()))
-			b.WriteString(close)
-			return nil
-		}, true
+		return text(func(b *bytes.Buffer, v reflect.Value) { b.WriteString(strconv.FormatBool(v.Bool())) })
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
-			b.WriteString(open)
-			b.Write(strconv.AppendInt(b.AvailableBuffer(), v.Int(), 10))
-			b.WriteString(close)
-			return nil
-		}, true
+		return text(func(b *bytes.Buffer, v reflect.Value) { b.Write(strconv.AppendInt(b.AvailableBuffer(), v.Int(), 10)) })
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
-			b.WriteString(open)
-			b.Write(strconv.AppendUint(b.AvailableBuffer(), v.Uint(), 10))
-			b.WriteString(close)
-			return nil
-		}, true
+		return text(func(b *bytes.Buffer, v reflect.Value) { b.Write(strconv.AppendUint(b.AvailableBuffer(), v.Uint(), 10)) })
 	case reflect.Float32, reflect.Float64:
 		bits := t.Bits()
-		return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
-			b.WriteString(open)
+		return text(func(b *bytes.Buffer, v reflect.Value) {
 			b.Write(strconv.AppendFloat(b.AvailableBuffer(), v.Float(), 'g', -1, bits))
-			b.WriteString(close)
-			return nil
-		}, true
+		})
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
-				b.WriteString(open)
-				escapeXMLBytes(b, v.Bytes())
-				b.WriteString(close)
-				return nil
-			}, true
+			return text(func(b *bytes.Buffer, v reflect.Value) { escapeXMLBytes(b, v.Bytes()) })
 		}
 		return compileSlice(t, seen, omitItems)
 	case reflect.Struct:
 		return compileStruct(t, seen)
 	}
-	return nil, false
+	return nil
+}
+
+// text returns the encodeFunc of an element whose content write writes.
+func text(write func(b *bytes.Buffer, v reflect.Value)) encodeFunc {
+	return func(b *bytes.Buffer, v reflect.Value, open, close string) error {
+		b.WriteString(open)
+		write(b, v)
+		b.WriteString(close)
+		return nil
+	}
 }
 
 // compileSlice returns the encodeFunc of a slice type: each item is an
 // element of the field's name; the field's omitempty (omitItems) applies
 // to every item too, as in encoding/xml's marshalValue.
-func compileSlice(t reflect.Type, seen map[reflect.Type]bool, omitItems bool) (encodeFunc, bool) {
-	elem, ok := compileXML(t.Elem(), seen, false)
-	if !ok {
-		return nil, false
+func compileSlice(t reflect.Type, seen map[reflect.Type]bool, omitItems bool) encodeFunc {
+	elem := compileXML(t.Elem(), seen, false)
+	if elem == nil {
+		return nil
 	}
 	if omitItems {
 		elem = omitEmpty(elem)
@@ -191,7 +173,7 @@ func compileSlice(t reflect.Type, seen map[reflect.Type]bool, omitItems bool) (e
 			}
 		}
 		return nil
-	}, true
+	}
 }
 
 // encodeTime writes a time.Time as its MarshalText does (RFC 3339 with
@@ -226,9 +208,9 @@ type xmlField struct {
 	enc         encodeFunc
 }
 
-func compileStruct(t reflect.Type, seen map[reflect.Type]bool) (encodeFunc, bool) {
+func compileStruct(t reflect.Type, seen map[reflect.Type]bool) encodeFunc {
 	if seen[t] {
-		return nil, false
+		return nil
 	}
 	seen[t] = true
 	defer delete(seen, t)
@@ -237,7 +219,7 @@ func compileStruct(t reflect.Type, seen map[reflect.Type]bool) (encodeFunc, bool
 		f := t.Field(i)
 		tag := f.Tag.Get("xml")
 		if f.Anonymous || f.Name == "XMLName" {
-			return nil, false
+			return nil
 		}
 		if !f.IsExported() || tag == "-" {
 			continue
@@ -246,7 +228,7 @@ func compileStruct(t reflect.Type, seen map[reflect.Type]bool) (encodeFunc, bool
 		omit := false
 		if flags != "" {
 			if flags != "omitempty" {
-				return nil, false
+				return nil
 			}
 			omit = true
 		}
@@ -254,11 +236,11 @@ func compileStruct(t reflect.Type, seen map[reflect.Type]bool) (encodeFunc, bool
 			name = f.Name
 		}
 		if strings.ContainsAny(name, "> :") {
-			return nil, false
+			return nil
 		}
-		enc, ok := compileXML(f.Type, seen, omit)
-		if !ok {
-			return nil, false
+		enc := compileXML(f.Type, seen, omit)
+		if enc == nil {
+			return nil
 		}
 		if omit {
 			enc = omitEmpty(enc)
@@ -275,7 +257,7 @@ func compileStruct(t reflect.Type, seen map[reflect.Type]bool) (encodeFunc, bool
 		}
 		b.WriteString(close)
 		return nil
-	}, true
+	}
 }
 
 // omitEmpty skips the values encoding/xml's isEmptyValue calls empty.

@@ -83,10 +83,12 @@ func table(w io.Writer, dir string) error {
 	type key struct{ backend, scenario string }
 	runs := map[key][]wrkResult{}
 	// pairs holds, per scenario, the ratios of each run to its paired
-	// ceiling run; unpaired marks the scenarios with a run without one.
-	type ratios struct{ share, p99 []float64 }
+	// ceiling run; unpaired is set when a run has none.
+	type ratios struct {
+		share, p99 []float64
+		unpaired   bool
+	}
 	pairs := map[key]*ratios{}
-	unpaired := map[key]bool{}
 	var order []key
 	for _, f := range files {
 		parts := strings.Split(strings.TrimSuffix(filepath.Base(f), ".txt"), ".")
@@ -105,7 +107,7 @@ func table(w io.Writer, dir string) error {
 		runs[k] = append(runs[k], res)
 		c, err := readWrk(filepath.Join(dir, "paired", filepath.Base(f)))
 		if err != nil || c.rps == 0 || c.p99 == 0 {
-			unpaired[k] = true
+			pairs[k].unpaired = true
 			continue
 		}
 		pairs[k].share = append(pairs[k].share, res.rps/c.rps)
@@ -149,7 +151,7 @@ func table(w io.Writer, dir string) error {
 		rps, p50, p99, non2xx, all := stats(runs[k])
 		share, ratio := "", ""
 		switch {
-		case !unpaired[k] && len(pairs[k].share) > 0:
+		case !pairs[k].unpaired && len(pairs[k].share) > 0:
 			share = fmt.Sprintf("%.0f%% (paired)", 100*median(pairs[k].share))
 			ratio = fmt.Sprintf("%.2f× (paired)", median(pairs[k].p99))
 		case haveCeil && ceilRPS > 0:

@@ -44,8 +44,8 @@ func hasFields(v any) bool {
 	return t.Kind() != reflect.Struct || t.NumField() > 0
 }
 
-// Written returns what WriteResult writes for out, and its error.
-func Written(namespace, action, requestID string, out any) ([]byte, error) {
+// written returns what WriteResult writes for out, and its error.
+func written(namespace, action, requestID string, out any) ([]byte, error) {
 	rec := httptest.NewRecorder()
 	err := awsquery.WriteResult(rec, namespace, action, requestID, out)
 	return rec.Body.Bytes(), err
@@ -56,7 +56,7 @@ func Written(namespace, action, requestID string, out any) ([]byte, error) {
 func Same(namespace, action string, out any) string {
 	const id = "c2f1a3f0-0000-4000-8000-000000000000"
 	want, wantErr := Expected(namespace, action, id, out)
-	got, gotErr := Written(namespace, action, id, out)
+	got, gotErr := written(namespace, action, id, out)
 	switch {
 	case (wantErr != nil) != (gotErr != nil):
 		return "encoding/xml error: " + errString(wantErr) + "\nWriteResult error: " + errString(gotErr)
