@@ -58,6 +58,7 @@ type authenticator struct {
 // from it. It is shared by the requests of the session: read only.
 type sessionEntry struct {
 	claims    *sts.Claims
+	secret    *sigv4.Secret // the session's, with its derived signing keys
 	principal policy.Principal
 	session   *authz.Session
 	policies  []*policy.Compiled
@@ -67,8 +68,11 @@ type sessionEntry struct {
 type keyEntry struct {
 	gen       uint64
 	key       store.AccessKey
-	secret    string
+	secret    *sigv4.Secret // with its derived signing keys
 	principal policy.Principal
+	// used is the key's last recorded use, shared with the entries
+	// cached before and after this one (see claimUse).
+	used *atomic.Int64
 }
 
 // maxCachedKeys bounds the key cache, and maxCachedSessions the cache of
@@ -115,10 +119,10 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	if err != nil {
 		return nil, err
 	}
-	if err := a.verifier.Verify(signed, e.secret, body); err != nil {
+	if err := a.verifier.VerifySecret(signed, e.secret, body); err != nil {
 		return nil, sigError(err)
 	}
-	a.recordUse(ctx, e.key.ID, signed.Scope)
+	a.recordUse(ctx, e, signed.Scope)
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
 	now := a.now()
 	c.DeferContext(func(pc *policy.Context) { fillContext(pc, r, signed, now, &a.times) })
@@ -165,7 +169,8 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
-	e.secret = string(secret)
+	e.secret = sigv4.NewSecret(string(secret))
+	e.used = a.useMark(useKey{e.key.ID, ""})
 	a.cache.Store(strings.Clone(id), e)
 	if e.key.Status != store.StatusActive {
 		return nil, invalidToken()
@@ -182,11 +187,12 @@ const usageInterval = time.Minute
 // maxUsageWrites at once; a use that finds them all busy goes unrecorded
 // until the next interval), through the store without the commit hook:
 // no cache depends on usage records.
-func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Scope) {
+func (a *authenticator) recordUse(ctx context.Context, e *keyEntry, scope sigv4.Scope) {
 	now := a.now()
-	if !a.claimUse(useKey{id, ""}, now) {
+	if !claimUse(e.used, now) {
 		return
 	}
+	id := e.key.ID
 	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
 	a.writeUse(ctx, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
@@ -201,7 +207,7 @@ func (a *authenticator) recordUse(ctx context.Context, id string, scope sigv4.Sc
 // the request was signed for.
 func (a *authenticator) recordRoleUse(ctx context.Context, account, roleID, region string) {
 	now := a.now()
-	if !a.claimUse(useKey{account, roleID}, now) {
+	if !claimUse(a.useMark(useKey{account, roleID}), now) {
 		return
 	}
 	use := store.RoleUse{At: now.UTC().Truncate(time.Second), Region: region}
@@ -217,14 +223,21 @@ func (a *authenticator) recordRoleUse(ctx context.Context, account, roleID, regi
 // b), or an account and a role id.
 type useKey struct{ a, b string }
 
-// claimUse reports whether the use of k at now is to be written: not when
-// one was written less than usageInterval before (so that requests do not
-// all write). Of concurrent callers, one wins.
-func (a *authenticator) claimUse(k useKey, now time.Time) bool {
+// useMark returns the last recorded use of k (Unix nanoseconds, 0 for
+// none). A key's cache entry keeps its mark, so that a request does not
+// look it up.
+func (a *authenticator) useMark(k useKey) *atomic.Int64 {
 	last, ok := a.used.Load(k)
 	if !ok {
 		last = a.used.LoadOrStore(useKey{strings.Clone(k.a), strings.Clone(k.b)}, new(atomic.Int64))
 	}
+	return last
+}
+
+// claimUse reports whether a use at now is to be written, given the last
+// recorded one: not when that was less than usageInterval before (so that
+// requests do not all write). Of concurrent callers, one wins.
+func claimUse(last *atomic.Int64, now time.Time) bool {
 	t := last.Load()
 	if t != 0 && now.UnixNano()-t < int64(usageInterval) {
 		return false
@@ -279,7 +292,7 @@ func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request
 	if !now.Before(cl.Expires) {
 		return nil, expiredToken()
 	}
-	if err := a.verifier.Verify(signed, cl.Secret, body); err != nil {
+	if err := a.verifier.VerifySecret(signed, e.secret, body); err != nil {
 		return nil, sigError(err)
 	}
 	// IAM refuses sessions of GetFederationToken, and those of
@@ -331,7 +344,7 @@ func (a *authenticator) openSession(ctx context.Context, token string) (*session
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
-	e = &sessionEntry{claims: cl, principal: cl.Principal(), session: cl.Session(), policies: pols}
+	e = &sessionEntry{claims: cl, secret: sigv4.NewSecret(cl.Secret), principal: cl.Principal(), session: cl.Session(), policies: pols}
 	a.opened.Store(strings.Clone(token), e)
 	return e, nil
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -233,8 +232,7 @@ func (b consoleBackend) SignInRoot(ctx context.Context, accessKeyID, secret stri
 		}
 		return web.Identity{}, err
 	}
-	same := subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1
-	if !same || e.principal.Type != policy.Root {
+	if !e.secret.Equal(secret) || e.principal.Type != policy.Root {
 		return web.Identity{}, web.ErrBadCredentials
 	}
 	return web.Identity{Account: e.principal.Account, AccessKeyID: e.key.ID}, nil

@@ -66,6 +66,7 @@ func benchmarkRequest(b *testing.B, srv *server.Server, service string, body []b
 	serve := func() {
 		r := *base
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
 		clear(w.h)
 		w.status = 0
 		h.ServeHTTP(w, &r)

@@ -83,6 +83,7 @@ func BenchmarkRequestPath(b *testing.B) {
 				req := *r
 				req.Header = r.Header.Clone()
 				req.Body = io.NopCloser(strings.NewReader(tc.body))
+				req.ContentLength = int64(len(tc.body)) // as net/http sets it from the header
 				clear(w.h)
 				w.status = 0
 				h.ServeHTTP(w, &req)

@@ -78,6 +78,20 @@ func NewVerifier(now func() time.Time, opts Options) *Verifier {
 //
 // Errors are *Error values of kind SignatureDoesNotMatch.
 func (v *Verifier) Verify(s *Signed, secret string, body []byte) error {
+	return v.verify(s, secret, nil, body)
+}
+
+// VerifySecret is Verify with the secret held in sec, which also keeps
+// the signing keys derived from it: a caller that keeps one Secret per
+// access key (as the server's key cache does) finds the key there
+// without a lookup in the Verifier's cache.
+func (v *Verifier) VerifySecret(s *Signed, sec *Secret, body []byte) error {
+	return v.verify(s, sec.value, sec, body)
+}
+
+// verify is Verify, with the derived signing keys kept in sec, or in the
+// Verifier's cache when sec is nil.
+func (v *Verifier) verify(s *Signed, secret string, sec *Secret, body []byte) error {
 	if s == nil || s.req == nil {
 		return errMismatch()
 	}
@@ -90,11 +104,21 @@ func (v *Verifier) Verify(s *Signed, secret string, body []byte) error {
 	sc := v.scratch.Get().(*scratch)
 	defer v.putScratch(sc)
 
-	sc.tmp = append(sc.tmp[:0], secret...)
-	secretHash := sha256.Sum256(sc.tmp)
-	clear(sc.tmp)
-	ck := cacheKey{s.AccessKeyID, s.Scope.Date, s.Scope.Region, s.Scope.Service}
-	key, cached := v.keys.get(&ck, &secretHash)
+	var (
+		key        [32]byte
+		cached     bool
+		secretHash [32]byte
+		ck         cacheKey
+	)
+	if sec != nil {
+		key, cached = sec.key(&s.Scope)
+	} else {
+		sc.tmp = append(sc.tmp[:0], secret...)
+		secretHash = sha256.Sum256(sc.tmp)
+		clear(sc.tmp)
+		ck = cacheKey{s.AccessKeyID, s.Scope.Date, s.Scope.Region, s.Scope.Service}
+		key, cached = v.keys.get(&ck, &secretHash)
+	}
 	if !cached {
 		key = deriveSigningKey(secret, &s.Scope)
 	}
@@ -111,7 +135,11 @@ func (v *Verifier) Verify(s *Signed, secret string, body []byte) error {
 			in.normalize, in.dropToken = normalize, dropToken
 			sig, ok := sc.sign(&in, s.amzDate[:], &s.Scope, &key)
 			if ok && hmac.Equal(sig[:], s.signature[:]) {
-				if !cached {
+				switch {
+				case cached:
+				case sec != nil:
+					sec.keep(&s.Scope, &key)
+				default:
 					v.keys.put(&ck, &secretHash, &key)
 				}
 				return nil
