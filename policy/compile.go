@@ -47,6 +47,9 @@ type actionPattern struct {
 	service string // lower-cased; a glob when svcGlob
 	svcGlob bool
 	name    fieldPattern
+	// full is the action lower-cased ("service:name"): the key an index
+	// files an exact action under, shared by every index that holds it.
+	full string
 }
 
 func compileAction(a string) actionPattern {
@@ -54,8 +57,11 @@ func compileAction(a string) actionPattern {
 		return actionPattern{all: true}
 	}
 	a = strings.ToLower(a)
-	svc, name, _ := strings.Cut(a, ":")
-	return actionPattern{service: svc, svcGlob: strings.ContainsAny(svc, "*?"), name: compileNamePattern(name)}
+	svc, name, found := strings.Cut(a, ":")
+	if !found {
+		a += ":"
+	}
+	return actionPattern{service: svc, svcGlob: strings.ContainsAny(svc, "*?"), name: compileNamePattern(name), full: a}
 }
 
 // compileNamePattern compiles a lower-case action name pattern (where '\'
@@ -262,6 +268,7 @@ func (c *Compiled) compact() {
 			a := &cs.actions[j]
 			ar.add(&a.service)
 			ar.add(&a.name.s)
+			ar.add(&a.full)
 		}
 		start = len(res)
 		res = append(res, cs.resources...)
@@ -343,7 +350,18 @@ type stmtIndex struct {
 const smallIndex = 8
 
 func buildIndex(pols []*Compiled, deny bool) stmtIndex {
-	var all []*cstmt
+	n := 0
+	for _, c := range pols {
+		for i := range c.stmts {
+			if c.stmts[i].deny == deny {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return stmtIndex{scan: true}
+	}
+	all := make([]*cstmt, 0, n)
 	for _, c := range pols {
 		for i := range c.stmts {
 			if c.stmts[i].deny == deny {
@@ -351,33 +369,87 @@ func buildIndex(pols []*Compiled, deny bool) stmtIndex {
 			}
 		}
 	}
-	if len(all) <= smallIndex {
+	if n <= smallIndex {
 		return stmtIndex{scan: true, small: all}
 	}
-	ix := stmtIndex{exact: map[string][]*cstmt{}, byService: map[string][]*cstmt{}}
+	// File every statement, then carve the lists out of one array: the
+	// sets of thousands of principals stay cached, and each object they
+	// hold is work for every garbage collection.
+	var files []filing
 	for _, s := range all {
-		general := s.notAction
-		for _, a := range s.actions {
-			if a.all || a.svcGlob {
-				general = true
+		files = fileStatement(files, s)
+	}
+	counts := map[filingKey]int{}
+	for _, f := range files {
+		counts[f.filingKey]++
+	}
+	ix := stmtIndex{exact: map[string][]*cstmt{}, byService: map[string][]*cstmt{}}
+	backing := make([]*cstmt, 0, len(files))
+	for _, f := range files {
+		m := ix.byService
+		switch {
+		case f.always:
+			if ix.always == nil {
+				ix.always, backing = carve(backing, counts[f.filingKey])
 			}
-		}
-		if general {
-			ix.always = append(ix.always, s)
+			ix.always = append(ix.always, f.s)
 			continue
+		case f.exact:
+			m = ix.exact
 		}
-		filed := map[string]bool{}
-		for _, a := range s.actions {
-			key := a.service + ":" + a.name.s
-			m := ix.exact
-			if a.name.kind != fieldExact {
-				key, m = a.service, ix.byService
-			}
-			if !filed[key] {
-				filed[key] = true
-				m[key] = append(m[key], s)
-			}
+		l, ok := m[f.key]
+		if !ok {
+			l, backing = carve(backing, counts[f.filingKey])
 		}
+		m[f.key] = append(l, f.s)
 	}
 	return ix
+}
+
+// filingKey is where an index files a statement: under an exact
+// "service:action", a service, or always.
+type filingKey struct {
+	key           string
+	exact, always bool
+}
+
+// filing is one statement filed under one key.
+type filing struct {
+	filingKey
+	s *cstmt
+}
+
+// fileStatement appends the keys s is filed under, once each.
+func fileStatement(files []filing, s *cstmt) []filing {
+	general := s.notAction
+	for _, a := range s.actions {
+		if a.all || a.svcGlob {
+			general = true
+		}
+	}
+	if general {
+		return append(files, filing{filingKey{always: true}, s})
+	}
+	first := len(files)
+next:
+	for _, a := range s.actions {
+		k := filingKey{key: a.service, exact: a.name.kind == fieldExact}
+		if k.exact {
+			k.key = a.full
+		}
+		for _, f := range files[first:] {
+			if f.filingKey == k {
+				continue next
+			}
+		}
+		files = append(files, filing{k, s})
+	}
+	return files
+}
+
+// carve takes an empty list of capacity n from the free capacity of
+// backing.
+func carve(backing []*cstmt, n int) (list, rest []*cstmt) {
+	l := len(backing)
+	return backing[l : l : l+n], backing[:l+n]
 }
