@@ -250,29 +250,37 @@ func Compile(id string, p *Policy) *Compiled {
 // string, which is what keeps decisions fast when millions of principals'
 // policies do not fit in the caches.
 func (c *Compiled) compact() {
-	nActs, nRes := 0, 0
+	nActs, nRes, nConds, nVals, nKeys, nVars := 0, 0, 0, 0, 0, 0
 	for i := range c.stmts {
-		nActs += len(c.stmts[i].actions)
-		nRes += len(c.stmts[i].resources)
+		cs := &c.stmts[i]
+		nActs += len(cs.actions)
+		nRes += len(cs.resources)
+		nConds += len(cs.conds)
+		for j := range cs.conds {
+			nVals += len(cs.conds[j].values)
+		}
+		nKeys += len(c.info[i].condKeys)
+		nVars += len(c.info[i].vars)
 	}
 	acts := make([]actionPattern, 0, nActs)
 	res := make([]resourcePattern, 0, nRes)
+	conds := make([]condition, 0, nConds)
+	vals := make([]cvalue, 0, nVals)
+	keys := make([]string, 0, nKeys)
+	vars := make([]varRef, 0, nVars)
 	var ar arena
+	ar.add(&c.ID)
 	for i := range c.stmts {
 		cs := &c.stmts[i]
 		ar.add(&cs.sid)
-		start := len(acts)
-		acts = append(acts, cs.actions...)
-		cs.actions = acts[start:len(acts):len(acts)]
+		cs.actions = carveCopy(&acts, cs.actions)
 		for j := range cs.actions {
 			a := &cs.actions[j]
 			ar.add(&a.service)
 			ar.add(&a.name.s)
 			ar.add(&a.full)
 		}
-		start = len(res)
-		res = append(res, cs.resources...)
-		cs.resources = res[start:len(res):len(res)]
+		cs.resources = carveCopy(&res, cs.resources)
 		for j := range cs.resources {
 			r := &cs.resources[j]
 			ar.add(&r.exact)
@@ -282,15 +290,41 @@ func (c *Compiled) compact() {
 				ar.add(&r.arn.fields[k].s)
 			}
 		}
+		cs.conds = carveCopy(&conds, cs.conds)
 		for j := range cs.conds {
 			cd := &cs.conds[j]
 			ar.add(&cd.key)
+			cd.values = carveCopy(&vals, cd.values)
 			for k := range cd.values {
 				ar.add(&cd.values[k].text)
 			}
 		}
+		in := &c.info[i]
+		in.condKeys = carveCopy(&keys, in.condKeys)
+		for j := range in.condKeys {
+			ar.add(&in.condKeys[j])
+		}
+		in.vars = carveCopy(&vars, in.vars)
+		for j := range in.vars {
+			ar.add(&in.vars[j].name)
+			ar.add(&in.vars[j].key)
+		}
 	}
 	ar.build()
+	for i := range c.stmts {
+		c.stmts[i].policyID = c.ID
+	}
+}
+
+// carveCopy appends src to the block *dst (allocated with room for it)
+// and returns the copy, or nil for an empty src.
+func carveCopy[T any](dst *[]T, src []T) []T {
+	if len(src) == 0 {
+		return nil
+	}
+	start := len(*dst)
+	*dst = append(*dst, src...)
+	return (*dst)[start:len(*dst):len(*dst)]
 }
 
 // arena gathers strings and re-points them into one shared string.
