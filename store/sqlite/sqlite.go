@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	sqlitedriver "modernc.org/sqlite"
 
@@ -22,6 +23,9 @@ import (
 // another connection (another process's writer, a checkpoint) before it
 // fails with SQLITE_BUSY.
 const busyTimeoutMillis = 10000
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
 
 // DB is a store.Store kept in one SQLite database file. It is safe for
 // concurrent use.
@@ -189,11 +193,28 @@ func openPool(abs string, params url.Values) (*sql.DB, error) {
 
 // checkWAL fails if the database did not switch to WAL mode (as on a file
 // system without shared memory), since the snapshot and concurrency
-// guarantees depend on it.
+// guarantees depend on it. Its query opens the first connection, which
+// switches a new file to WAL mode; SQLite fails that switch with
+// SQLITE_BUSY, without waiting busy_timeout, while another connection is
+// opening the same new file, so it is tried again for as long as
+// busy_timeout would have waited.
 func checkWAL(ctx context.Context, db *sql.DB) error {
 	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return fmt.Errorf("sqlite: open: %w", err)
+	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
+	for {
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+		if err == nil {
+			break
+		}
+		var se *sqlitedriver.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return fmt.Errorf("sqlite: open: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: open: %w", ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("sqlite: open: journal mode is %q, want wal", mode)
