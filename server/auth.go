@@ -71,7 +71,7 @@ type keyEntry struct {
 	secret    *sigv4.Secret // with its derived signing keys
 	principal policy.Principal
 	// used is the key's last recorded use, shared with the entries
-	// cached before and after this one (see claimUse).
+	// cached before and after this one (see useMark).
 	used *atomic.Int64
 }
 
