@@ -211,7 +211,7 @@ func (s *Service) ListPlaybackKeyPairs(ctx context.Context, c *authz.Caller, in 
 	}
 	out := &ListPlaybackKeyPairsOutput{KeyPairs: []PlaybackKeyPairSummary{}}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		keys, next, err := page(ctx, tx, sc.account, store.IVSPlaybackKeyPrefix(sc.region), after, limit, func(*store.PlaybackKeyPair) bool { return true })
+		keys, next, err := page(ctx, tx, sc.account, store.IVSPlaybackKeyPrefix(sc.region), after, limit, func(*store.PlaybackKeyPair) bool { return true }, nil)
 		for _, k := range keys {
 			out.KeyPairs = append(out.KeyPairs, PlaybackKeyPairSummary{Arn: k.ARN, Name: k.Name, Tags: tagMap(k.Tags)})
 		}

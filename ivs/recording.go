@@ -264,7 +264,7 @@ func (s *Service) ListRecordingConfigurations(ctx context.Context, c *authz.Call
 	}
 	out := &ListRecordingConfigurationsOutput{RecordingConfigurations: []RecordingConfigurationSummary{}}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		rs, next, err := page(ctx, tx, sc.account, store.IVSRecordingPrefix(sc.region), after, limit, func(*store.RecordingConfiguration) bool { return true })
+		rs, next, err := page(ctx, tx, sc.account, store.IVSRecordingPrefix(sc.region), after, limit, func(*store.RecordingConfiguration) bool { return true }, nil)
 		for i := range rs {
 			r := &rs[i]
 			out.RecordingConfigurations = append(out.RecordingConfigurations, RecordingConfigurationSummary{Arn: r.ARN, Name: r.Name,

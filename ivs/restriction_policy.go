@@ -131,7 +131,7 @@ func (s *Service) ListPlaybackRestrictionPolicies(ctx context.Context, c *authz.
 	}
 	out := &ListPlaybackRestrictionPoliciesOutput{PlaybackRestrictionPolicies: []PlaybackRestrictionPolicy{}}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		ps, next, err := page(ctx, tx, sc.account, store.IVSRestrictionPolicyPrefix(sc.region), after, limit, func(*store.PlaybackRestrictionPolicy) bool { return true })
+		ps, next, err := page(ctx, tx, sc.account, store.IVSRestrictionPolicyPrefix(sc.region), after, limit, func(*store.PlaybackRestrictionPolicy) bool { return true }, nil)
 		for i := range ps {
 			out.PlaybackRestrictionPolicies = append(out.PlaybackRestrictionPolicies, *policyShape(&ps[i]))
 		}

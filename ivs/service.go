@@ -56,7 +56,14 @@ type Service struct {
 	limits Limits
 	now    func() time.Time
 	log    *slog.Logger
+	// channels decodes listed channels once per stored version: a
+	// ListChannels page holds up to 100 of them.
+	channels *store.Memo[store.Channel]
 }
+
+// maxMemoChannels bounds the decoded channels a Service keeps: the
+// channels of busy accounts, a few hundred bytes each.
+const maxMemoChannels = 50_000
 
 // New returns a Service. IVS records carry no policies, so st need not be
 // the store wrapped by the authorizer.
@@ -64,7 +71,8 @@ func New(st store.Store, az *authz.Authorizer, box *seal.Box, ep Endpoints, limi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, authz: az, box: box, ep: ep, limits: limits, now: now, log: log}
+	return &Service{st: st, authz: az, box: box, ep: ep, limits: limits, now: now, log: log,
+		channels: store.NewMemo[store.Channel](maxMemoChannels)}
 }
 
 // authorize requires the caller to be allowed ivs:action on resource.

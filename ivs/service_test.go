@@ -377,3 +377,42 @@ func TestTags(t *testing.T) {
 		})
 	}
 }
+
+// TestListChannelsSeesChanges: listed channels are decoded once per
+// stored version (Service.channels), so a list after a change must show
+// the change.
+func TestListChannelsSeesChanges(t *testing.T) {
+	e := newTestEnv(t, DefaultLimits)
+	ctx := t.Context()
+	ch, err := e.svc.CreateChannel(ctx, e.root, &CreateChannelInput{channelSettings: channelSettings{Name: ptr("before")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func() ChannelSummary {
+		t.Helper()
+		out, err := e.svc.ListChannels(ctx, e.root, &ListChannelsInput{})
+		if err != nil || len(out.Channels) != 1 {
+			t.Fatalf("ListChannels = %+v, %v", out, err)
+		}
+		return out.Channels[0]
+	}
+	if got := list(); got.Name != "before" || len(got.Tags) != 0 {
+		t.Fatalf("listed %+v", got)
+	}
+	arn := ch.Channel.Arn
+	if _, err := e.svc.UpdateChannel(ctx, e.root, &UpdateChannelInput{Arn: arn, channelSettings: channelSettings{Name: ptr("after")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.TagResource(ctx, e.root, &TagResourceInput{ResourceArn: arn, Tags: map[string]string{"team": "red"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); got.Name != "after" || got.Tags["team"] != "red" {
+		t.Fatalf("after the update and the tag, listed %+v", got)
+	}
+	// Changing what a listing returned changes nothing remembered.
+	first := list()
+	first.Tags["team"] = "blue"
+	if got := list(); got.Tags["team"] != "red" {
+		t.Fatalf("a caller's change leaked into the memo: %+v", got)
+	}
+}

@@ -267,7 +267,7 @@ func (s *Service) ListStreams(ctx context.Context, c *authz.Caller, in *ListStre
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		items, next, err := page(ctx, tx, sc.account, store.IVSLivePrefix(sc.region), after, limit, func(ls *store.LiveStream) bool {
 			return health == "" || ls.Health == health
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}
@@ -466,7 +466,7 @@ func (s *Service) ListStreamSessions(ctx context.Context, c *authz.Caller, in *L
 		if err != nil {
 			return err
 		}
-		items, next, err := page(ctx, tx, sc.account, store.IVSSessionPrefix(sc.region, ch.ID), after, limit, func(*store.StreamSession) bool { return true })
+		items, next, err := page(ctx, tx, sc.account, store.IVSSessionPrefix(sc.region, ch.ID), after, limit, func(*store.StreamSession) bool { return true }, nil)
 		if err != nil {
 			return err
 		}
