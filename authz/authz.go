@@ -513,12 +513,7 @@ func (a *Authorizer) managed(ctx context.Context, tx store.Tx, acct, arn string)
 // compile parses a stored document, reusing an earlier compilation of the
 // same document and id.
 func (a *Authorizer) compile(id, doc string) (*policy.Compiled, error) {
-	h := sha256.New()
-	h.Write([]byte(id))
-	h.Write([]byte{0})
-	h.Write([]byte(doc))
-	var key docKey
-	h.Sum(key[:0])
+	key := docKey(sha256.Sum256([]byte(id + "\x00" + doc)))
 	a.mu.RLock()
 	cached := a.docs[key]
 	a.mu.RUnlock()

@@ -533,8 +533,7 @@ func (s *Service) ListChannels(ctx context.Context, c *authz.Caller, in *ListCha
 // page lists the records of T under prefix after the key after, keeping
 // those keep accepts, at most limit of them; it returns the next page's
 // token, "" when there is none. With a memo, records listed before with
-// the same bytes are not decoded again, and the values returned share
-// what they point to with the memo's: read only.
+// the same bytes are not decoded again (see store.ListShared).
 func page[T any](ctx context.Context, tx store.Tx, account, prefix, after string, limit int, keep func(*T) bool, memo *store.Memo[T]) ([]T, string, error) {
 	if after != "" && !strings.HasPrefix(after, prefix) {
 		return nil, "", awserr.New(awserr.ValidationException, "The nextToken is not valid.")
@@ -542,7 +541,7 @@ func page[T any](ctx context.Context, tx store.Tx, account, prefix, after string
 	out := make([]T, 0)
 	lastKept := after
 	for {
-		batch, keys, err := list(ctx, tx, account, prefix, after, limit+1, memo)
+		batch, keys, err := store.ListShared(ctx, tx, account, prefix, after, limit+1, memo)
 		if err != nil {
 			return nil, "", err
 		}
@@ -561,22 +560,6 @@ func page[T any](ctx context.Context, tx store.Tx, account, prefix, after string
 			return out, "", nil
 		}
 	}
-}
-
-// list is store.ListJSON, through memo when there is one.
-func list[T any](ctx context.Context, tx store.Tx, account, prefix, after string, limit int, memo *store.Memo[T]) ([]T, []string, error) {
-	if memo == nil {
-		return store.ListJSON[T](ctx, tx, account, prefix, after, limit)
-	}
-	shared, keys, err := store.ListShared(ctx, tx, account, prefix, after, limit, memo)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]T, len(shared))
-	for i, v := range shared {
-		out[i] = *v
-	}
-	return out, keys, nil
 }
 
 // UpdateChannelInput is the input of UpdateChannel.

@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // Compiled is a policy turned into matchers, ready to evaluate many times.
 // It is immutable and safe for concurrent use.
@@ -57,10 +61,7 @@ func compileAction(a string) actionPattern {
 		return actionPattern{all: true}
 	}
 	a = strings.ToLower(a)
-	svc, name, found := strings.Cut(a, ":")
-	if !found {
-		a += ":"
-	}
+	svc, name, _ := strings.Cut(a, ":")
 	return actionPattern{service: svc, svcGlob: strings.ContainsAny(svc, "*?"), name: compileNamePattern(name), full: a}
 }
 
@@ -406,36 +407,37 @@ func buildIndex(pols []*Compiled, deny bool) stmtIndex {
 	if n <= smallIndex {
 		return stmtIndex{scan: true, small: all}
 	}
-	// File every statement, then carve the lists out of one array: the
-	// sets of thousands of principals stay cached, and each object they
-	// hold is work for every garbage collection.
+	// File every statement, group the filings by key (in statement order
+	// within a key), and slice each key's list out of one array: the sets
+	// of thousands of principals stay cached, and each object they hold is
+	// work for every garbage collection.
 	var files []filing
 	for _, s := range all {
 		files = fileStatement(files, s)
 	}
-	counts := map[filingKey]int{}
-	for _, f := range files {
-		counts[f.filingKey]++
+	slices.SortStableFunc(files, func(a, b filing) int {
+		return cmp.Or(cmp.Compare(a.list, b.list), strings.Compare(a.key, b.key))
+	})
+	block := make([]*cstmt, len(files))
+	for i, f := range files {
+		block[i] = f.s
 	}
 	ix := stmtIndex{exact: map[string][]*cstmt{}, byService: map[string][]*cstmt{}}
-	backing := make([]*cstmt, 0, len(files))
-	for _, f := range files {
-		m := ix.byService
-		switch {
-		case f.always:
-			if ix.always == nil {
-				ix.always, backing = carve(backing, counts[f.filingKey])
-			}
-			ix.always = append(ix.always, f.s)
-			continue
-		case f.exact:
-			m = ix.exact
+	for i := 0; i < len(files); {
+		k, j := files[i].filingKey, i+1
+		for j < len(files) && files[j].filingKey == k {
+			j++
 		}
-		l, ok := m[f.key]
-		if !ok {
-			l, backing = carve(backing, counts[f.filingKey])
+		list := block[i:j:j]
+		switch k.list {
+		case listAlways:
+			ix.always = list
+		case listExact:
+			ix.exact[k.key] = list
+		default:
+			ix.byService[k.key] = list
 		}
-		m[f.key] = append(l, f.s)
+		i = j
 	}
 	return ix
 }
@@ -443,9 +445,18 @@ func buildIndex(pols []*Compiled, deny bool) stmtIndex {
 // filingKey is where an index files a statement: under an exact
 // "service:action", a service, or always.
 type filingKey struct {
-	key           string
-	exact, always bool
+	list indexList
+	key  string // "service:action" or "service"; "" for listAlways
 }
+
+// indexList names the part of a stmtIndex a statement is filed in.
+type indexList uint8
+
+const (
+	listAlways indexList = iota
+	listExact
+	listService
+)
 
 // filing is one statement filed under one key.
 type filing struct {
@@ -462,14 +473,14 @@ func fileStatement(files []filing, s *cstmt) []filing {
 		}
 	}
 	if general {
-		return append(files, filing{filingKey{always: true}, s})
+		return append(files, filing{filingKey{list: listAlways}, s})
 	}
 	first := len(files)
 next:
 	for _, a := range s.actions {
-		k := filingKey{key: a.service, exact: a.name.kind == fieldExact}
-		if k.exact {
-			k.key = a.full
+		k := filingKey{listService, a.service}
+		if a.name.kind == fieldExact {
+			k = filingKey{listExact, a.full}
 		}
 		for _, f := range files[first:] {
 			if f.filingKey == k {
@@ -479,11 +490,4 @@ next:
 		files = append(files, filing{k, s})
 	}
 	return files
-}
-
-// carve takes an empty list of capacity n from the free capacity of
-// backing.
-func carve(backing []*cstmt, n int) (list, rest []*cstmt) {
-	l := len(backing)
-	return backing[l : l : l+n], backing[:l+n]
 }

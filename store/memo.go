@@ -43,18 +43,25 @@ func (m *Memo[T]) Decode(account, key string, raw []byte) (*T, error) {
 	return v, nil
 }
 
-// ListShared is ListJSON with the values decoded through memo: they are
-// shared, read only.
-func ListShared[T any](ctx context.Context, tx Tx, account, prefix, after string, limit int, memo *Memo[T]) ([]*T, []string, error) {
+// ListShared is ListJSON with the records decoded through memo, or each
+// afresh when memo is nil. A value decoded through memo shares what it
+// points to (slices, maps) with the memo's: read only.
+func ListShared[T any](ctx context.Context, tx Tx, account, prefix, after string, limit int, memo *Memo[T]) ([]T, []string, error) {
 	items, err := tx.List(ctx, account, prefix, after, limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]*T, 0, len(items))
+	out := make([]T, 0, len(items))
 	keys := make([]string, 0, len(items))
 	for _, it := range items {
-		v, err := memo.Decode(account, it.Key, it.Value)
-		if err != nil {
+		var v T
+		if memo != nil {
+			shared, err := memo.Decode(account, it.Key, it.Value)
+			if err != nil {
+				return nil, nil, err
+			}
+			v = *shared
+		} else if err := decodeRecord(account, it.Key, it.Value, nil, &v); err != nil {
 			return nil, nil, err
 		}
 		out = append(out, v)

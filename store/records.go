@@ -189,19 +189,5 @@ func CreateJSON(ctx context.Context, tx Tx, account, key string, v any) error {
 // ListJSON decodes every record under prefix (after after, at most limit)
 // into values of T.
 func ListJSON[T any](ctx context.Context, tx Tx, account, prefix, after string, limit int) ([]T, []string, error) {
-	items, err := tx.List(ctx, account, prefix, after, limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]T, 0, len(items))
-	keys := make([]string, 0, len(items))
-	for _, it := range items {
-		var v T
-		if err := json.Unmarshal(it.Value, &v); err != nil {
-			return nil, nil, fmt.Errorf("decode %s/%s: %w", account, it.Key, err)
-		}
-		out = append(out, v)
-		keys = append(keys, it.Key)
-	}
-	return out, keys, nil
+	return ListShared[T](ctx, tx, account, prefix, after, limit, nil)
 }

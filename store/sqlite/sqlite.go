@@ -15,6 +15,7 @@ import (
 	"time"
 
 	sqlitedriver "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gatehouse-iam/gatehouse/store"
 )
@@ -23,9 +24,6 @@ import (
 // another connection (another process's writer, a checkpoint) before it
 // fails with SQLITE_BUSY.
 const busyTimeoutMillis = 10000
-
-// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
-const sqliteBusy = 5
 
 // DB is a store.Store kept in one SQLite database file. It is safe for
 // concurrent use.
@@ -207,7 +205,7 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 			break
 		}
 		var se *sqlitedriver.Error
-		if !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
 			return fmt.Errorf("sqlite: open: %w", err)
 		}
 		select {
