@@ -103,6 +103,10 @@ type populateConfig struct {
 // populate fills the account of root's key through the API and returns
 // the state.
 func populate(ctx context.Context, root *client, acct string, cfg populateConfig) (*state, error) {
+	if cfg.channels < teams {
+		// The GetChannel scenarios pick a channel of a user's team.
+		return nil, fmt.Errorf("-channels %d: at least %d are needed, one per team", cfg.channels, teams)
+	}
 	st := &state{Endpoint: root.endpoint, Account: acct, Managed: cfg.managed}
 	err := parallel(ctx, "managed policies", 0, cfg.managed, cfg.workers, 500, func(ctx context.Context, j int) error {
 		_, err := root.do(ctx, queryCall("iam", iamParams("CreatePolicy", "PolicyName", managedName(j), "PolicyDocument", managedPolicy(j, acct))))
