@@ -122,7 +122,7 @@ type Authorizer struct {
 	sets  *cachemap.Map[setKey, *cachedSet] // by principal
 
 	mu   sync.RWMutex
-	docs map[docKey]*policy.Compiled // policy id and document → compiled policy
+	docs map[docKey]*policy.Compiled // document → compiled policy, under the id it was first compiled with
 
 	stats CacheStats // of sets
 	// trust, when set, says whether the cached sets may be used now.
@@ -134,9 +134,9 @@ type cachedSet struct {
 	set        *policy.Set
 }
 
-// docKey names a compiled policy by the SHA-256 of its id and document:
-// 10,000 users with 10 inline policies each would otherwise keep 100,000
-// documents twice, once in the key and once compiled.
+// docKey names a compiled document by its SHA-256: 10,000 users with 10
+// inline policies each would otherwise keep 100,000 documents twice, once
+// in the key and once compiled.
 type docKey [sha256.Size]byte
 
 // maxCachedDocs bounds the compiled-document cache, and maxCachedSets the
@@ -511,14 +511,21 @@ func (a *Authorizer) managed(ctx context.Context, tx store.Tx, acct, arn string)
 }
 
 // compile parses a stored document, reusing an earlier compilation of the
-// same document and id.
+// same document: policies of one text, under whatever id, share their
+// compiled statements (users given the same inline policy, a group's
+// policy seen through each member), which keeps the cached sets of many
+// thousands of principals small, and the garbage collector's work with
+// them.
 func (a *Authorizer) compile(id, doc string) (*policy.Compiled, error) {
-	key := docKey(sha256.Sum256([]byte(id + "\x00" + doc)))
+	key := docKey(sha256.Sum256([]byte(doc)))
 	a.mu.RLock()
 	cached := a.docs[key]
 	a.mu.RUnlock()
 	if cached != nil {
-		return cached, nil
+		if cached.ID == id {
+			return cached, nil
+		}
+		return cached.WithID(id), nil
 	}
 	c, err := policy.ParseCompiled(id, []byte(doc), policy.KindIdentity)
 	if err != nil {

@@ -2,7 +2,9 @@ package authz
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse-iam/gatehouse/policy"
@@ -51,17 +53,24 @@ func TestDeniedMessage(t *testing.T) {
 	}
 }
 
+// newAuthorizer returns an Authorizer on a new SQLite store, the store,
+// and the store wrapped to tell the Authorizer of its writes.
+func newAuthorizer(t *testing.T) (raw store.Store, az *Authorizer, wrapped store.Store) {
+	t.Helper()
+	raw, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	az = New(raw)
+	return raw, az, az.WrapStore(raw)
+}
+
 // TestCacheFollowsChanges: a cached policy set is used until a write
 // through the wrapped store changes the account, then reloaded.
 func TestCacheFollowsChanges(t *testing.T) {
 	ctx := context.Background()
-	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	az := New(raw)
-	st := az.WrapStore(raw)
+	raw, az, st := newAuthorizer(t)
 	u := store.User{ID: "AIDAEXAMPLEEXAMPLE01", Name: "alice", Path: "/", ARN: "arn:aws:iam::123456789012:user/alice"}
 	put := func(doc string) {
 		t.Helper()
@@ -93,7 +102,7 @@ func TestCacheFollowsChanges(t *testing.T) {
 	check(policy.ExplicitDeny)
 	// A write to the raw store bypasses the hook: the cache is stale until
 	// Changed is called, which is what WrapStore automates.
-	err = raw.Update(ctx, func(tx store.Tx) error {
+	err := raw.Update(ctx, func(tx store.Tx) error {
 		return store.PutJSON(ctx, tx, acct, store.InlineKey(store.KindUser, u.ID, "p"), store.InlinePolicy{Name: "p", Document: `{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}`})
 	})
 	if err != nil {
@@ -122,5 +131,42 @@ func TestDeferContext(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Fatalf("filled %d times", calls)
+	}
+}
+
+// TestSameDocumentOwnIDs checks that users with inline policies of the
+// same text, which share one compilation, are each told of their own
+// policy in decisions.
+func TestSameDocumentOwnIDs(t *testing.T) {
+	ctx := context.Background()
+	_, az, st := newAuthorizer(t)
+	doc := `{"Statement": [{"Effect": "Allow", "Action": "iam:List*", "Resource": "*"}, {"Effect": "Deny", "Action": "iam:ListRoles", "Resource": "*"}]}`
+	var callers []*Caller
+	for i, name := range []string{"alice", "bob"} {
+		u := store.User{ID: fmt.Sprintf("AIDAEXAMPLEEXAMPLE0%d", i), Name: name, Path: "/", ARN: "arn:aws:iam::123456789012:user/" + name}
+		err := st.Update(ctx, func(tx store.Tx) error {
+			if err := store.PutJSON(ctx, tx, acct, store.UserKey(name), &u); err != nil {
+				return err
+			}
+			return store.PutJSON(ctx, tx, acct, store.InlineKey(store.KindUser, u.ID, "p-"+name), store.InlinePolicy{Name: "p-" + name, Document: doc})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		callers = append(callers, &Caller{Principal: policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: name, UserID: u.ID}})
+	}
+	for round := range 2 { // compiled, then from the caches
+		for i, c := range callers {
+			for _, action := range []string{"iam:ListUsers", "iam:ListRoles"} {
+				d, err := az.Authorize(ctx, c, Check{Action: action, Resource: "*"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				st := d.Statements()
+				if len(st) != 1 || !strings.HasSuffix(st[0].PolicyID, "/inline/p-"+c.Principal.Username) {
+					t.Errorf("round %d, caller %d, %s: %v (%v), want the caller's own policy", round, i, action, st, d.Outcome)
+				}
+			}
+		}
 	}
 }

@@ -4,29 +4,49 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // Compiled is a policy turned into matchers, ready to evaluate many times.
-// It is immutable and safe for concurrent use.
+// It is immutable and safe for concurrent use. Its compiled statements may
+// be shared with other Compiled policies of the same document (WithID):
+// thousands of users carrying one policy text then hold one compilation.
 type Compiled struct {
 	// ID names the policy in decisions: a policy ARN, "user/alice/inline",
 	// whatever the caller chose.
-	ID     string
-	kind   Kind
-	stmts  []cstmt
-	allows stmtIndex
-	denies stmtIndex
+	ID string
+	*body
+}
+
+// body is what a policy compiles to, apart from its ID.
+type body struct {
+	kind  Kind
+	stmts []cstmt
 	// info holds, per statement, what explanations need and decisions
 	// do not: the statement's place in the text and its keys as written.
 	info []stmtInfo
+	// ix holds the policy's own statement indexes, built on first use:
+	// only permissions boundaries and session policies are searched
+	// through them (identity policies are indexed by their Set, resource
+	// policies scanned), and an index not built is a few objects less for
+	// every garbage collection to mark, per cached policy.
+	ix atomic.Pointer[[2]stmtIndex]
 }
 
 // Kind returns the grammar the policy was validated against.
 func (c *Compiled) Kind() Kind { return c.kind }
 
+// WithID returns the policy under another ID, sharing its compiled
+// statements.
+func (c *Compiled) WithID(id string) *Compiled { return &Compiled{ID: id, body: c.body} }
+
+// owns reports whether s is one of the policy's statements.
+func (c *Compiled) owns(s *cstmt) bool {
+	return s.index < len(c.stmts) && &c.stmts[s.index] == s
+}
+
 // cstmt is a compiled statement.
 type cstmt struct {
-	policyID  string // the Compiled policy's ID, for decisions
 	sid       string
 	index     int
 	deny      bool
@@ -181,7 +201,7 @@ func (p *resourcePattern) match(st *evalState) bool {
 // Compile turns a parsed policy into its evaluation form. id names the
 // policy in decisions.
 func Compile(id string, p *Policy) *Compiled {
-	c := &Compiled{ID: id, kind: p.Kind}
+	c := &Compiled{ID: id, body: &body{kind: p.Kind}}
 	vars := p.Version == Version2012
 	c.stmts = make([]cstmt, len(p.Statements))
 	c.info = make([]stmtInfo, len(p.Statements))
@@ -189,7 +209,6 @@ func Compile(id string, p *Policy) *Compiled {
 		s := &p.Statements[i]
 		cs := &c.stmts[i]
 		c.info[i] = newStmtInfo(p, s, vars)
-		cs.policyID = c.ID
 		cs.sid = s.Sid
 		cs.index = i
 		cs.deny = s.Effect == EffectDeny
@@ -239,9 +258,21 @@ func Compile(id string, p *Policy) *Compiled {
 		}
 	}
 	c.compact()
-	c.allows = buildIndex([]*Compiled{c}, false)
-	c.denies = buildIndex([]*Compiled{c}, true)
 	return c
+}
+
+// indexes returns the policy's Allow and Deny indexes, building them on
+// first use.
+func (c *Compiled) indexes() *[2]stmtIndex {
+	if ix := c.ix.Load(); ix != nil {
+		return ix
+	}
+	pols := []*Compiled{c}
+	ix := &[2]stmtIndex{buildIndex(pols, false), buildIndex(pols, true)}
+	if c.ix.CompareAndSwap(nil, ix) {
+		return ix
+	}
+	return c.ix.Load()
 }
 
 // compact moves the matchers that evaluation reads into a few contiguous
@@ -250,7 +281,7 @@ func Compile(id string, p *Policy) *Compiled {
 // neighbouring cache lines per policy instead of one scattered object per
 // string, which is what keeps decisions fast when millions of principals'
 // policies do not fit in the caches.
-func (c *Compiled) compact() {
+func (c *body) compact() {
 	nActs, nRes, nConds, nVals, nKeys, nVars := 0, 0, 0, 0, 0, 0
 	for i := range c.stmts {
 		cs := &c.stmts[i]
@@ -270,7 +301,6 @@ func (c *Compiled) compact() {
 	keys := make([]string, 0, nKeys)
 	vars := make([]varRef, 0, nVars)
 	var ar arena
-	ar.add(&c.ID)
 	for i := range c.stmts {
 		cs := &c.stmts[i]
 		ar.add(&cs.sid)
@@ -312,9 +342,6 @@ func (c *Compiled) compact() {
 		}
 	}
 	ar.build()
-	for i := range c.stmts {
-		c.stmts[i].policyID = c.ID
-	}
 }
 
 // carveCopy appends src to the block *dst (allocated with room for it)

@@ -84,7 +84,10 @@ type Decision struct {
 	// program is nil there, and number flatK in set's program.
 	stmts [4]*cstmt
 	flatK [4]int8
-	set   *Set
+	// set and res are the Set and the resource policy evaluated, where
+	// Statements finds the policies the statements belong to.
+	set *Set
+	res *Compiled
 }
 
 // Allowed reports whether the outcome is Allow.
@@ -104,9 +107,32 @@ func (d *Decision) Statements() []StatementRef {
 		if s == nil {
 			s = d.set.flatStmts[d.flatK[i]]
 		}
-		out[i] = StatementRef{Source: d.srcs[i], PolicyID: s.policyID, Sid: s.sid, Index: s.index}
+		out[i] = StatementRef{Source: d.srcs[i], PolicyID: d.policyID(d.srcs[i], s), Sid: s.sid, Index: s.index}
 	}
 	return out
+}
+
+// policyID returns the ID of the policy of source src that s belongs to.
+// Policies of one document share their statements; of those, s is
+// attributed to the first.
+func (d *Decision) policyID(src Source, s *cstmt) string {
+	var pols []*Compiled
+	switch src {
+	case SourceResource:
+		pols = []*Compiled{d.res}
+	case SourceBoundary:
+		pols = []*Compiled{d.set.boundary}
+	case SourceSession:
+		pols = d.set.session
+	default:
+		pols = d.set.identity
+	}
+	for _, c := range pols {
+		if c != nil && c.owns(s) {
+			return c.ID
+		}
+	}
+	return ""
 }
 
 func (d *Decision) add(s *cstmt, src Source) {
@@ -119,8 +145,8 @@ func (d *Decision) add(s *cstmt, src Source) {
 
 // addFlat records statement k of the set's flat program, an identity
 // statement, without reading it.
-func (d *Decision) addFlat(set *Set, k int) {
-	d.srcs[d.n], d.flatK[d.n], d.set = SourceIdentity, int8(k), set
+func (d *Decision) addFlat(k int) {
+	d.srcs[d.n], d.flatK[d.n] = SourceIdentity, int8(k)
 	d.n++
 }
 
@@ -162,8 +188,11 @@ type Set struct {
 	flatStmts []*cstmt
 	flatMemo  atomic.Pointer[actionMemo[uint32]]
 	identity  []*Compiled
-	allows    stmtIndex
-	denies    stmtIndex
+	// ix holds the Allow and Deny indexes of a large set's identity
+	// statements, built on first use: decisions take the statements from
+	// the byAction memo, and need the indexes only when it is full or the
+	// action too long for it.
+	ix atomic.Pointer[[2]stmtIndex]
 	// byAction memoizes, per action, the identity statements whose Action
 	// element matches it, so that a repeated action costs one lookup
 	// instead of matching every statement's actions.
@@ -253,10 +282,23 @@ func NewSet(p Policies) *Set {
 // small enough and flat is set (tests compare both ways).
 func newSet(p Policies, flat bool) *Set {
 	s := &Set{identity: p.Identity, boundary: p.Boundary, session: p.Session, plain: p.Boundary == nil && len(p.Session) == 0}
-	if !flat || !s.setFlat() {
-		s.allows, s.denies = buildIndex(p.Identity, false), buildIndex(p.Identity, true)
+	if flat {
+		s.setFlat()
 	}
 	return s
+}
+
+// indexes returns the Allow and Deny indexes of the identity statements,
+// building them on first use.
+func (s *Set) indexes() *[2]stmtIndex {
+	if ix := s.ix.Load(); ix != nil {
+		return ix
+	}
+	ix := &[2]stmtIndex{buildIndex(s.identity, false), buildIndex(s.identity, true)}
+	if s.ix.CompareAndSwap(nil, ix) {
+		return ix
+	}
+	return s.ix.Load()
 }
 
 // actionMemo maps actions, as requests spell them, to what a Set keeps
@@ -488,7 +530,7 @@ func (st *evalState) resourceFields() *arnFields {
 // cross-account request also needs the resource-based policy.
 func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	st := evalState{req: req}
-	var d Decision
+	d := Decision{set: s, res: resource}
 	p := req.Principal
 	if p == nil {
 		d.Missing = SourceIdentity
@@ -504,7 +546,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		var flatDeny int
 		if flatDeny, flatAllow = s.flatFind(&st); flatDeny >= 0 {
 			d.Outcome = ExplicitDeny
-			d.addFlat(s, flatDeny)
+			d.addFlat(flatDeny)
 			return d
 		}
 	} else {
@@ -580,7 +622,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 		case cands != nil:
 			idAllow = st.findKnown(cands.allows)
 		default:
-			idAllow = st.find(&s.allows)
+			idAllow = st.find(&s.indexes()[0])
 		}
 		if idAllow == nil && flatAllow < 0 {
 			d.Missing = SourceIdentity
@@ -589,7 +631,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	}
 	var bAllow *cstmt
 	if !s.plain && s.boundary != nil {
-		if bAllow = st.find(&s.boundary.allows); bAllow == nil {
+		if bAllow = st.find(&s.boundary.indexes()[0]); bAllow == nil {
 			d.Missing = SourceBoundary
 			return d
 		}
@@ -597,7 +639,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	var sAllow *cstmt
 	if (!s.plain && len(s.session) > 0) || p.Type == FederatedUser {
 		for _, sp := range s.session {
-			if sAllow = st.find(&sp.allows); sAllow != nil {
+			if sAllow = st.find(&sp.indexes()[0]); sAllow != nil {
 				break
 			}
 		}
@@ -608,7 +650,7 @@ func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	}
 	d.Outcome = Allow
 	if needIdentity && flatAllow >= 0 {
-		d.addFlat(s, flatAllow)
+		d.addFlat(flatAllow)
 	} else {
 		d.add(idAllow, SourceIdentity)
 	}
@@ -647,7 +689,7 @@ func (s *Set) identityDeny(st *evalState, cands *candidates, rcands *resourceCan
 	case cands != nil:
 		return st.findKnown(cands.denies)
 	default:
-		return st.find(&s.denies)
+		return st.find(&s.indexes()[1])
 	}
 }
 
@@ -660,12 +702,12 @@ func (s *Set) otherDeny(st *evalState, resource *Compiled) (*cstmt, Source) {
 		}
 	}
 	if s.boundary != nil {
-		if den := st.find(&s.boundary.denies); den != nil {
+		if den := st.find(&s.boundary.indexes()[1]); den != nil {
 			return den, SourceBoundary
 		}
 	}
 	for _, sp := range s.session {
-		if den := st.find(&sp.denies); den != nil {
+		if den := st.find(&sp.indexes()[1]); den != nil {
 			return den, SourceSession
 		}
 	}

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -366,5 +367,74 @@ func TestSetLayout(t *testing.T) {
 	var s Set
 	if size, buf := unsafe.Sizeof(s), unsafe.Offsetof(s.flatBuf); size%64 != 0 || buf != 64 {
 		t.Errorf("Set is %d bytes with flatBuf at %d; want a multiple of 64 with flatBuf at 64 (resize maxFlatBytes or flatSlotText)", size, buf)
+	}
+}
+
+// TestSharedStatementsKeepTheirPolicyIDs checks that policies sharing one
+// compilation (WithID) are each named in decisions and explanations by
+// their own id, whichever way the set evaluates: a flat program, the
+// action memo of a large set, the indexes; as identity, boundary, session
+// and resource policies. Of two policies of one text in a set, the first
+// is named.
+func TestSharedStatementsKeepTheirPolicyIDs(t *testing.T) {
+	doc := `{"Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "ivs:GetChannel", "Resource": "*"},
+		{"Sid": "NoDelete", "Effect": "Deny", "Action": "ivs:DeleteChannel", "Resource": "*"}]}`
+	orig := mustCompile(t, "first", KindIdentity, doc)
+	second := orig.WithID("second")
+	if second.ID != "second" || orig.ID != "first" || second.Kind() != KindIdentity {
+		t.Fatalf("WithID: %q %q %v", orig.ID, second.ID, second.Kind())
+	}
+	var filler []*Compiled // enough statements for a set without a flat program
+	for i := range 20 {
+		filler = append(filler, mustCompile(t, fmt.Sprintf("filler%d", i), KindIdentity,
+			fmt.Sprintf(`{"Statement": {"Effect": "Allow", "Action": "svc%d:Get", "Resource": "*"}}`, i)))
+	}
+	rp := mustCompile(t, "channel-a", KindResource, `{"Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/alice"},
+		"Action": "ivs:GetChannel", "Resource": "*"}}`)
+	get := &Request{Principal: alice(), Action: "ivs:GetChannel", Resource: channel}
+	del := &Request{Principal: alice(), Action: "ivs:DeleteChannel", Resource: channel}
+	long := &Request{Principal: alice(), Action: "ivs:" + strings.Repeat("x", 200), Resource: channel}
+	tests := []struct {
+		name     string
+		set      *Set
+		req      *Request
+		resource *Compiled
+		want     []StatementRef
+	}{
+		{"flat", NewSet(Policies{Identity: []*Compiled{second}}), get, nil,
+			[]StatementRef{{SourceIdentity, "second", "Read", 0}}},
+		{"flat deny", NewSet(Policies{Identity: []*Compiled{second}}), del, nil,
+			[]StatementRef{{SourceIdentity, "second", "NoDelete", 1}}},
+		{"indexes", newSet(Policies{Identity: []*Compiled{second}}, false), del, nil,
+			[]StatementRef{{SourceIdentity, "second", "NoDelete", 1}}},
+		{"memo of a large set", NewSet(Policies{Identity: append(filler[:20:20], second)}), get, nil,
+			[]StatementRef{{SourceIdentity, "second", "Read", 0}}},
+		{"the first of two", NewSet(Policies{Identity: []*Compiled{second, orig}}), get, nil,
+			[]StatementRef{{SourceIdentity, "second", "Read", 0}}},
+		{"boundary and session", NewSet(Policies{Identity: []*Compiled{orig}, Boundary: orig.WithID("boundary"),
+			Session: []*Compiled{filler[0], orig.WithID("session")}}), get, nil,
+			[]StatementRef{{SourceIdentity, "first", "Read", 0}, {SourceBoundary, "boundary", "Read", 0}, {SourceSession, "session", "Read", 0}}},
+		{"session deny", NewSet(Policies{Identity: []*Compiled{filler[1]}, Session: []*Compiled{orig.WithID("session")}}), del, nil,
+			[]StatementRef{{SourceSession, "session", "NoDelete", 1}}},
+		{"resource", NewSet(Policies{}), get, rp.WithID("channel-b"),
+			[]StatementRef{{SourceResource, "channel-b", "", 0}}},
+		{"long action", NewSet(Policies{Identity: append(filler[:20:20], mustCompile(t, "wild", KindIdentity,
+			`{"Statement": {"Effect": "Deny", "Action": "ivs:*", "Resource": "*"}}`).WithID("wild2"))}), long, nil,
+			[]StatementRef{{SourceIdentity, "wild2", "", 0}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.set.Evaluate(tc.req, tc.resource)
+			if got := d.Statements(); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("decision: %v, want %v", got, tc.want)
+			}
+			var got []StatementRef
+			for _, m := range tc.set.Explain(tc.req, tc.resource).Matched {
+				got = append(got, m.StatementRef)
+			}
+			if !slices.ContainsFunc(got, func(r StatementRef) bool { return r == tc.want[0] }) {
+				t.Errorf("explanation: %v, want it to hold %v", got, tc.want[0])
+			}
+		})
 	}
 }

@@ -198,7 +198,7 @@ func (s *Set) Explain(req *Request, resource *Compiled) Explanation {
 			eff = EffectDeny
 		}
 		e.Matched = append(e.Matched, MatchedStatement{
-			StatementRef: StatementRef{Source: h.src, PolicyID: cs.policyID, Sid: cs.sid, Index: cs.index},
+			StatementRef: StatementRef{Source: h.src, PolicyID: h.c.ID, Sid: cs.sid, Index: cs.index},
 			Effect:       eff, Start: in.start, End: in.end,
 		})
 	}

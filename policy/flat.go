@@ -6,7 +6,7 @@ import (
 )
 
 // Small sets are evaluated from a flat program: the identity statements'
-// resource patterns and their text encoded in at most 200 bytes inside
+// resource patterns and their text encoded in at most 208 bytes inside
 // the Set, and a memo that maps each action seen to the bit masks of the
 // statements whose Action element matches it (the first action in the Set
 // too). A decision then reads the Set's first 64 bytes and the few bytes
@@ -42,7 +42,7 @@ const (
 // instead.
 const (
 	maxFlatStatements = 16
-	maxFlatBytes      = 200
+	maxFlatBytes      = 208
 )
 
 // setFlat gives s a flat program of its identity statements, unless they
