@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -37,8 +38,10 @@ GET /healthz and /readyz (the store answers) are open to all; GET /metrics
 --rtmp-addr (RTMPS with --tls-cert) at rtmp://INGEST_ENDPOINT/app/STREAM_KEY,
 INGEST_ENDPOINT being the channel's ingestEndpoint. A principal over
 --rate-limit/--rate-burst is answered Throttling (IAM, STS; HTTP 400) or
-ThrottlingException (IVS; HTTP 429). SIGINT or SIGTERM stops the server
-gracefully.`,
+ThrottlingException (IVS; HTTP 429). Unless GOGC is set, the garbage
+collector lets the heap grow by 256 MB beyond the live data before it
+collects (by at most four times the live data, and by at least the live
+data, as GOGC=100 does). SIGINT or SIGTERM stops the server gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd.Flags()); err != nil {
@@ -82,6 +85,11 @@ gracefully.`,
 }
 
 func runServer(ctx context.Context, cfg server.Config, stdout io.Writer) error {
+	if os.Getenv("GOGC") == "" {
+		tctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go tuneGC(tctx, time.Second)
+	}
 	srv, err := server.New(ctx, cfg, stdout)
 	if err != nil {
 		return err
