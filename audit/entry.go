@@ -80,17 +80,30 @@ func splitEntry(entry []byte) (account, requestID, eventID string, rec []byte, e
 // repeat, at a shift of its own in each).
 func appendCompact(b, rec []byte) []byte {
 	b = append(b, compactMark)
+	// The next newline and backslash, each found with IndexByte (which
+	// scans many bytes at a time, where IndexAny tests them one by one),
+	// and each searched for again only once passed.
+	next := func(from int, c byte) int {
+		if i := bytes.IndexByte(rec[from:], c); i >= 0 {
+			return from + i
+		}
+		return len(rec)
+	}
+	off, nl, bs := 0, next(0, '\n'), next(0, '\\')
 	for {
-		i := bytes.IndexAny(rec, "\n\\")
-		if i < 0 {
-			return append(b, rec...)
+		i := min(nl, bs)
+		if i == len(rec) {
+			return append(b, rec[off:]...)
 		}
-		c := byte('n')
-		if rec[i] == '\\' {
-			c = '\\'
+		b = append(b, rec[off:i]...)
+		off = i + 1
+		if i == nl {
+			b = append(b, '\\', 'n')
+			nl = next(off, '\n')
+		} else {
+			b = append(b, '\\', '\\')
+			bs = next(off, '\\')
 		}
-		b = append(append(b, rec[:i]...), '\\', c)
-		rec = rec[i+1:]
 	}
 }
 
