@@ -472,12 +472,27 @@ func (a *Authorizer) loadOwner(ctx context.Context, tx store.Tx, acct, kind, id,
 	if err != nil {
 		return err
 	}
+	// The policies under their ids, in one array, and the ids in one
+	// string: a cached set holds a few objects per principal, not a few
+	// per policy, for each garbage collection to mark.
+	const infix = "/inline/"
+	var ids strings.Builder
 	for _, ip := range inline {
-		c, err := a.compile(label+"/inline/"+ip.Name, ip.Document)
+		ids.WriteString(label)
+		ids.WriteString(infix)
+		ids.WriteString(ip.Name)
+	}
+	all, block := ids.String(), make([]policy.Compiled, len(inline))
+	for i, ip := range inline {
+		n := len(label) + len(infix) + len(ip.Name)
+		name := all[:n]
+		all = all[n:]
+		c, err := a.shared(name, ip.Document)
 		if err != nil {
 			return err
 		}
-		pols.Identity = append(pols.Identity, c)
+		block[i] = c.Renamed(name)
+		pols.Identity = append(pols.Identity, &block[i])
 	}
 	attached, _, err := store.ListJSON[store.Attachment](ctx, tx, acct, store.AttachPrefix(kind, id), "", 0)
 	if err != nil {
@@ -510,22 +525,28 @@ func (a *Authorizer) managed(ctx context.Context, tx store.Tx, acct, arn string)
 	return a.compile(arn, mp.DefaultDocument())
 }
 
-// compile parses a stored document, reusing an earlier compilation of the
-// same document: policies of one text, under whatever id, share their
-// compiled statements (users given the same inline policy, a group's
-// policy seen through each member), which keeps the cached sets of many
-// thousands of principals small, and the garbage collector's work with
-// them.
+// compile parses a stored document, or reuses an earlier compilation of
+// it (shared), as the policy id.
 func (a *Authorizer) compile(id, doc string) (*policy.Compiled, error) {
+	c, err := a.shared(id, doc)
+	if err != nil || c.ID == id {
+		return c, err
+	}
+	return c.WithID(id), nil
+}
+
+// shared returns the compilation of a stored document, under the id it
+// was first compiled as: policies of one text share their compiled
+// statements (users given the same inline policy, a group's policy seen
+// through each member), which keeps the cached sets of many thousands of
+// principals small, and the garbage collector's work with them.
+func (a *Authorizer) shared(id, doc string) (*policy.Compiled, error) {
 	key := docKey(sha256.Sum256([]byte(doc)))
 	a.mu.RLock()
 	cached := a.docs[key]
 	a.mu.RUnlock()
 	if cached != nil {
-		if cached.ID == id {
-			return cached, nil
-		}
-		return cached.WithID(id), nil
+		return cached, nil
 	}
 	c, err := policy.ParseCompiled(id, []byte(doc), policy.KindIdentity)
 	if err != nil {

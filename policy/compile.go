@@ -38,15 +38,21 @@ func (c *Compiled) Kind() Kind { return c.kind }
 
 // WithID returns the policy under another ID, sharing its compiled
 // statements.
-func (c *Compiled) WithID(id string) *Compiled { return &Compiled{ID: id, body: c.body} }
+func (c *Compiled) WithID(id string) *Compiled {
+	r := c.Renamed(id)
+	return &r
+}
+
+// Renamed is WithID for a caller that keeps policies in an array of its
+// own (many principals' policies in few objects).
+func (c *Compiled) Renamed(id string) Compiled { return Compiled{ID: id, body: c.body} }
 
 // owns reports whether s is one of the policy's statements.
-func (c *Compiled) owns(s *cstmt) bool {
-	return s.index < len(c.stmts) && &c.stmts[s.index] == s
-}
+func (c *Compiled) owns(s *cstmt) bool { return s.owner == c.body }
 
 // cstmt is a compiled statement.
 type cstmt struct {
+	owner     *body // whose statement this is: decisions find its policy id by it
 	sid       string
 	index     int
 	deny      bool
@@ -209,6 +215,7 @@ func Compile(id string, p *Policy) *Compiled {
 		s := &p.Statements[i]
 		cs := &c.stmts[i]
 		c.info[i] = newStmtInfo(p, s, vars)
+		cs.owner = c.body
 		cs.sid = s.Sid
 		cs.index = i
 		cs.deny = s.Effect == EffectDeny
