@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"encoding"
 	"encoding/json"
 	"maps"
@@ -388,25 +387,44 @@ func RedactBody(body []byte) []byte {
 }
 
 // mayNameSecret reports whether b holds one of secretNames, ignoring
-// case.
+// case (of ASCII letters). It neither copies nor allocates: it runs for
+// the body of every request.
 func mayNameSecret(b []byte) bool {
-	var buf [4096]byte
-	lower := buf[:0]
-	if len(b) > len(buf) {
-		lower = make([]byte, 0, len(b))
-	}
-	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	for i := range b {
+		c := lowerASCII(b[i])
+		switch c {
+		case 'a', 'b', 'p', 'q', 's', 't': // the first letters of secretNames
+		default:
+			continue
 		}
-		lower = append(lower, c)
-	}
-	for _, n := range secretNames {
-		if bytes.Contains(lower, []byte(n)) {
-			return true
+		for _, n := range secretNames {
+			if n[0] == c && hasPrefixFold(b[i:], n) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// hasPrefixFold reports whether b begins with the lower-case lower,
+// ignoring the case of ASCII letters.
+func hasPrefixFold(b []byte, lower string) bool {
+	if len(b) < len(lower) {
+		return false
+	}
+	for j := 0; j < len(lower); j++ {
+		if lowerASCII(b[j]) != lower[j] {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // secretParam reports whether a query parameter (its last dotted part)

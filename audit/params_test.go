@@ -1,9 +1,11 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -92,4 +94,47 @@ func TestRedactBody(t *testing.T) {
 			t.Errorf("RedactBody(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
+}
+
+// namesSecret is mayNameSecret's definition: one of secretNames in b
+// with its ASCII letters lower-cased.
+func namesSecret(b []byte) bool {
+	lower := bytes.Clone(b)
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	for _, n := range secretNames {
+		if bytes.Contains(lower, []byte(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestMayNameSecret(t *testing.T) {
+	bodies := []string{"", "{}", `{"arn":"arn:aws:ivs:us-west-2:123456789012:channel/abc"}`, `{"Token":"x"}`,
+		`{"x":"SECRETACCESSKEY"}`, `{"name":"sessiontoke"}`, "tokenizer", "TOKE", "toke\u00f1", "to\u212aen", "\xffPassWord\x00",
+		`{"streamKey":{"value":"sk_us-west-2_abc"}}`, "base32stringsee", "QRCodePNG", "authenticationCode1",
+		"privatekey", "a token", strings.Repeat("x", 5000) + "PrivateKey"}
+	for _, n := range secretNames {
+		bodies = append(bodies, n, strings.ToUpper(n), n[:len(n)-1], "_"+n+"_")
+	}
+	for _, b := range bodies {
+		if got, want := mayNameSecret([]byte(b)), namesSecret([]byte(b)); got != want {
+			t.Errorf("mayNameSecret(%.60q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
+func FuzzMayNameSecret(f *testing.F) {
+	for _, s := range []string{"", "token", "Tok", `{"SessionToken":"x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := mayNameSecret(b), namesSecret(b); got != want {
+			t.Fatalf("mayNameSecret(%q) = %v, want %v", b, got, want)
+		}
+	})
 }
