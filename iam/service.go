@@ -251,7 +251,7 @@ func tagContext(tags []Tag) func(*policy.Context) {
 	return func(pc *policy.Context) {
 		keys := make([]string, 0, len(tags))
 		for _, t := range tags {
-			pc.Set("aws:RequestTag/"+t.Key, t.Value)
+			pc.SetTag("aws:RequestTag/", t.Key, t.Value)
 			keys = append(keys, t.Key)
 		}
 		pc.SetMulti("aws:TagKeys", keys)
@@ -271,7 +271,7 @@ func resourceTagContext(tags []store.Tag, extra func(*policy.Context)) func(*pol
 	}
 	return func(pc *policy.Context) {
 		for _, t := range tags {
-			pc.Set("aws:ResourceTag/"+t.Key, t.Value)
+			pc.SetTag("aws:ResourceTag/", t.Key, t.Value)
 		}
 		if extra != nil {
 			extra(pc)

@@ -96,7 +96,7 @@ func requestTagContext(tags map[string]string, extra func(*policy.Context)) func
 	return func(pc *policy.Context) {
 		keys := slices.Sorted(maps.Keys(tags))
 		for _, k := range keys {
-			pc.Set("aws:RequestTag/"+k, tags[k])
+			pc.SetTag("aws:RequestTag/", k, tags[k])
 		}
 		pc.SetMulti("aws:TagKeys", keys)
 		if extra != nil {
@@ -114,7 +114,7 @@ func resourceTagContext(tags []store.Tag, extra func(*policy.Context)) func(*pol
 	}
 	return func(pc *policy.Context) {
 		for _, t := range tags {
-			pc.Set("aws:ResourceTag/"+t.Key, t.Value)
+			pc.SetTag("aws:ResourceTag/", t.Key, t.Value)
 		}
 		if extra != nil {
 			extra(pc)

@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // PrincipalType is the kind of identity that makes a request.
 type PrincipalType uint8
@@ -115,8 +118,39 @@ func (c *Context) SetMulti(k string, vs []string) {
 	c.put(k, value{many: vs, multi: true})
 }
 
+// SetTag is Set(prefix+key, v) for a key made of a prefix and a tag key,
+// such as "aws:ResourceTag/" and "team": the name and its lower-cased
+// form are made in one allocation instead of two or three. Authorizing a
+// request on a tagged resource sets one for each tag.
+func (c *Context) SetTag(prefix, key, v string) {
+	n := len(prefix) + len(key)
+	var b strings.Builder
+	b.Grow(2 * n)
+	b.WriteString(prefix)
+	b.WriteString(key)
+	for _, s := range [2]string{prefix, key} {
+		for i := 0; i < len(s); i++ {
+			ch := s[i]
+			if ch >= utf8.RuneSelf {
+				c.Set(prefix+key, v) // strings.ToLower's Unicode case folding
+				return
+			}
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			b.WriteByte(ch)
+		}
+	}
+	both := b.String()
+	c.putLower(both[:n], both[n:], value{one: v})
+}
+
 func (c *Context) put(name string, v value) {
-	k := lowerKey(name)
+	c.putLower(name, lowerKey(name), v)
+}
+
+// putLower is put with the lower-cased name k.
+func (c *Context) putLower(name, k string, v value) {
 	for i := range c.entries {
 		if c.entries[i].key == k {
 			c.entries[i].val = v
@@ -125,9 +159,9 @@ func (c *Context) put(name string, v value) {
 	}
 	if c.entries == nil {
 		// A request signed with an access key sets five keys (the
-		// server's global ones), a session's a few more: one allocation
-		// for most, not three.
-		c.entries = make([]ctxEntry, 0, 6)
+		// server's global ones), a session's a few more, a tagged
+		// resource one per tag: one allocation for most, not three.
+		c.entries = make([]ctxEntry, 0, 8)
 	}
 	c.entries = append(c.entries, ctxEntry{hash: keyHash(k), key: k, val: v, name: name})
 }

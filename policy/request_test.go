@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -29,5 +30,41 @@ func TestLowerKey(t *testing.T) {
 	// The entries (6, then 12), and Get's one-element slice.
 	if allocs > 3 {
 		t.Errorf("%v allocations, want at most 3", allocs)
+	}
+}
+
+// TestSetTag checks that SetTag(prefix, key, v) is Set(prefix+key, v):
+// the same keys found, spelled the same, the same replacements, with
+// ASCII and other case folding; and that it allocates once.
+func TestSetTag(t *testing.T) {
+	type set struct{ prefix, key, v string }
+	sets := []set{{"aws:ResourceTag/", "team", "t01"}, {"aws:ResourceTag/", "Env", "prod"}, {"aws:RequestTag/", "Owner", "a"},
+		{"aws:ResourceTag/", "TEAM", "t02"}, {"aws:ResourceTag/", "Ünïcode", "x"}, {"aws:ResourceTag/", "\u212Aey", "kelvin"},
+		{"aws:ResourceTag/", "key", "plain"}, {"aws:ResourceTag/", "", "empty"}}
+	var want, got Context
+	for _, s := range sets {
+		want.Set(s.prefix+s.key, s.v)
+		got.SetTag(s.prefix, s.key, s.v)
+	}
+	list := func(c *Context) string {
+		var b strings.Builder
+		c.Each(func(k string, vs []string, multi bool) { fmt.Fprintf(&b, "%s=%v;", k, vs) })
+		return b.String()
+	}
+	if list(&got) != list(&want) {
+		t.Errorf("SetTag: %s\nSet:    %s", list(&got), list(&want))
+	}
+	for _, k := range []string{"aws:resourcetag/team", "AWS:RESOURCETAG/ENV", "aws:requesttag/owner", "aws:resourcetag/ünïcode",
+		"aws:ResourceTag/key", "aws:resourcetag/kEY", "aws:resourcetag/"} {
+		gv, gok := got.Get(k)
+		wv, wok := want.Get(k)
+		if fmt.Sprint(gv, gok) != fmt.Sprint(wv, wok) {
+			t.Errorf("Get(%q): %v %v after SetTag, %v %v after Set", k, gv, gok, wv, wok)
+		}
+	}
+	var c Context
+	c.Set("aws:SourceIp", "10.0.0.1") // the entries allocated
+	if n := testing.AllocsPerRun(100, func() { c.entries = c.entries[:1]; c.SetTag("aws:ResourceTag/", "Team", "t01") }); n != 1 {
+		t.Errorf("SetTag allocates %v times, want 1", n)
 	}
 }

@@ -404,7 +404,7 @@ func requestTagContext(pc *policy.Context, tags []Tag) {
 	}
 	keys := make([]string, 0, len(tags))
 	for _, t := range tags {
-		pc.Set("aws:RequestTag/"+t.Key, t.Value)
+		pc.SetTag("aws:RequestTag/", t.Key, t.Value)
 		keys = append(keys, t.Key)
 	}
 	pc.SetMulti("aws:TagKeys", keys)
