@@ -57,6 +57,15 @@ if ! command -v wrk >/dev/null || { [[ $PERF == 1 ]] && ! command -v perf >/dev/
 	apt-get update -qq && apt-get install -y -qq wrk linux-perf >/dev/null
 fi
 
+# A server left listening on one of the ports (an earlier run's, or one
+# started by hand) would be measured instead of this checkout's.
+for p in "$PORT" "$CEILING_PORT"; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		log "something already listens on port $p; stop it, or set PORT and CEILING_PORT"
+		exit 1
+	fi
+done
+
 log "building into $OUT"
 bin=${GATEHOUSE_BIN:-}
 if [[ -z $bin ]]; then
