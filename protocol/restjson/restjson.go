@@ -38,9 +38,13 @@ type Handler[C any] func(ctx context.Context, caller C, req *Request) (any, erro
 
 // Op adapts a service method to a Handler.
 func Op[C, I, O any](fn func(context.Context, C, *I) (*O, error)) Handler[C] {
+	var b *bindings
+	if t := reflect.TypeFor[I](); t.Kind() == reflect.Struct {
+		b = bindingsFor(t)
+	}
 	return func(ctx context.Context, caller C, req *Request) (any, error) {
 		in := new(I)
-		if err := Decode(req, in); err != nil {
+		if err := decode(req, in, b); err != nil {
 			return nil, err
 		}
 		out, err := fn(ctx, caller, in)
@@ -57,33 +61,39 @@ func Op[C, I, O any](fn func(context.Context, C, *I) (*O, error)) Handler[C] {
 // `query:"name"` (string or []string) the query parameter name. A body
 // that is not a JSON object of the right types is a ValidationException.
 func Decode(req *Request, in any) error {
-	if body := bytes.TrimSpace(req.Body); len(body) > 0 {
-		if body[0] != '{' {
-			return awserr.New(awserr.ValidationException, "Could not parse request body into json: the body is not a JSON object")
-		}
-		if err := json.Unmarshal(body, in); err != nil {
-			return jsonError(err)
-		}
-	}
+	return decode(req, in, nil)
+}
+
+// decode is Decode with the bindings of in's type (nil: work them out).
+func decode(req *Request, in any, b *bindings) error {
 	v := reflect.ValueOf(in)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("restjson: decode into %T, not a pointer to a struct", in)
 	}
 	v = v.Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if name, ok := f.Tag.Lookup("path"); ok && f.Type.Kind() == reflect.String {
-			v.Field(i).SetString(req.Path[name])
+	if b == nil {
+		b = bindingsFor(v.Type())
+	}
+	if body := bytes.TrimSpace(req.Body); len(body) > 0 {
+		if body[0] != '{' {
+			return awserr.New(awserr.ValidationException, "Could not parse request body into json: the body is not a JSON object")
 		}
-		if name, ok := f.Tag.Lookup("query"); ok {
-			vals := req.Query[name]
-			switch {
-			case f.Type.Kind() == reflect.String && len(vals) > 0:
-				v.Field(i).SetString(vals[0])
-			case f.Type == reflect.TypeFor[[]string]() && vals != nil:
-				v.Field(i).Set(reflect.ValueOf(append([]string{}, vals...)))
+		if !b.decodeFlat(body, v) {
+			if err := json.Unmarshal(body, in); err != nil {
+				return jsonError(err)
 			}
+		}
+	}
+	for _, p := range b.path {
+		v.Field(p.index).SetString(req.Path[p.name])
+	}
+	for _, q := range b.query {
+		vals := req.Query[q.name]
+		switch {
+		case !q.list && len(vals) > 0:
+			v.Field(q.index).SetString(vals[0])
+		case q.list && vals != nil:
+			v.Field(q.index).Set(reflect.ValueOf(append([]string{}, vals...)))
 		}
 	}
 	return nil
