@@ -363,6 +363,15 @@ func RedactForm(form url.Values) url.Values {
 var secretNames = [...]string{"secretaccesskey", "sessiontoken", "password", "authenticationcode",
 	"tokencode", "base32stringseed", "qrcodepng", "privatekey", "token", "streamkey"}
 
+// secretFirst holds the first letters of secretNames: mayNameSecret
+// compares names only where one of them stands.
+var secretFirst = func() (set [256]bool) {
+	for _, n := range secretNames {
+		set[n[0]] = true
+	}
+	return set
+}()
+
 // RedactBody returns a JSON request body with the value of every secret
 // member (as JSONParameters hides them) replaced by Hidden: body itself
 // when no member could be secret, which a scan for the secret names tells
@@ -392,9 +401,7 @@ func RedactBody(body []byte) []byte {
 func mayNameSecret(b []byte) bool {
 	for i := range b {
 		c := lowerASCII(b[i])
-		switch c {
-		case 'a', 'b', 'p', 'q', 's', 't': // the first letters of secretNames
-		default:
+		if !secretFirst[c] {
 			continue
 		}
 		for _, n := range secretNames {

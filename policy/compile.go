@@ -271,15 +271,18 @@ func Compile(id string, p *Policy) *Compiled {
 // indexes returns the policy's Allow and Deny indexes, building them on
 // first use.
 func (c *Compiled) indexes() *[2]stmtIndex {
-	if ix := c.ix.Load(); ix != nil {
+	return lazyIndexes(&c.ix, []*Compiled{c})
+}
+
+// lazyIndexes returns the Allow and Deny indexes of pols kept in *p,
+// building and keeping them on first use (of concurrent first uses, one
+// is kept).
+func lazyIndexes(p *atomic.Pointer[[2]stmtIndex], pols []*Compiled) *[2]stmtIndex {
+	if ix := p.Load(); ix != nil {
 		return ix
 	}
-	pols := []*Compiled{c}
-	ix := &[2]stmtIndex{buildIndex(pols, false), buildIndex(pols, true)}
-	if c.ix.CompareAndSwap(nil, ix) {
-		return ix
-	}
-	return c.ix.Load()
+	p.CompareAndSwap(nil, &[2]stmtIndex{buildIndex(pols, false), buildIndex(pols, true)})
+	return p.Load()
 }
 
 // compact moves the matchers that evaluation reads into a few contiguous

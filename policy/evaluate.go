@@ -291,14 +291,7 @@ func newSet(p Policies, flat bool) *Set {
 // indexes returns the Allow and Deny indexes of the identity statements,
 // building them on first use.
 func (s *Set) indexes() *[2]stmtIndex {
-	if ix := s.ix.Load(); ix != nil {
-		return ix
-	}
-	ix := &[2]stmtIndex{buildIndex(s.identity, false), buildIndex(s.identity, true)}
-	if s.ix.CompareAndSwap(nil, ix) {
-		return ix
-	}
-	return s.ix.Load()
+	return lazyIndexes(&s.ix, s.identity)
 }
 
 // actionMemo maps actions, as requests spell them, to what a Set keeps

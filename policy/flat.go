@@ -46,8 +46,8 @@ const (
 )
 
 // setFlat gives s a flat program of its identity statements, unless they
-// are too many; it reports whether it did.
-func (s *Set) setFlat() bool {
+// are too many (flatLen stays 0).
+func (s *Set) setFlat() {
 	var stmts []*cstmt
 	for _, p := range s.identity {
 		for i := range p.stmts {
@@ -55,19 +55,18 @@ func (s *Set) setFlat() bool {
 		}
 	}
 	if len(stmts) == 0 || len(stmts) > maxFlatStatements {
-		return false
+		return
 	}
 	b := make([]byte, 0, maxFlatBytes)
 	for k, st := range stmts {
 		s.flatOffs[k] = uint8(len(b))
 		b = appendStatement(b, st)
 		if len(b) > maxFlatBytes {
-			return false
+			return
 		}
 	}
 	s.flatLen = uint8(copy(s.flatBuf[:], b))
 	s.flatStmts = stmts
-	return true
 }
 
 func putU16(b []byte, v int) { b[0], b[1] = byte(v), byte(v>>8) }
