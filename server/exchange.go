@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -48,13 +47,6 @@ type exchange struct {
 	Status int
 	// Trace holds the authorization checks made for the request.
 	Trace authz.Trace
-}
-
-type exchangeKey struct{}
-
-// withExchange returns ctx carrying ex.
-func withExchange(ctx context.Context, ex *exchange) context.Context {
-	return context.WithValue(ctx, exchangeKey{}, ex)
 }
 
 // fail records err as the exchange's answer.

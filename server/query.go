@@ -20,9 +20,12 @@ func fmtWrongService(service string) error {
 // queryForm returns the parameters of a query-protocol request: the URL
 // query merged with a form-encoded body.
 func queryForm(r *http.Request, body []byte) (url.Values, error) {
-	form, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, err
+	var form url.Values
+	if r.URL.RawQuery != "" {
+		var err error
+		if form, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			return nil, err
+		}
 	}
 	if len(body) > 0 && (r.Method == http.MethodPost || r.Method == http.MethodPut) {
 		ct := r.Header.Get("Content-Type")
@@ -38,6 +41,9 @@ func queryForm(r *http.Request, body []byte) (url.Values, error) {
 				form[k] = append(form[k], v...)
 			}
 		}
+	}
+	if form == nil {
+		form = url.Values{}
 	}
 	return form, nil
 }

@@ -344,7 +344,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 	start := time.Now()
 	ex := &exchange{ID: audit.NewRequestID(start), Start: start, R: r}
 	sw := &statusWriter{ResponseWriter: w, buffered: s.audit != nil}
-	ctx := authz.WithTrace(withExchange(r.Context(), ex), &ex.Trace)
+	ctx := authz.WithTrace(r.Context(), &ex.Trace)
 	defer func() {
 		if p := recover(); p != nil {
 			ex.fail(awserr.Internal(fmt.Errorf("panic: %v", p)))
