@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
@@ -353,9 +354,47 @@ type ARNInput struct {
 	Arn string `json:"arn"`
 }
 
-// GetChannelOutput is the output of GetChannel.
+// GetChannelOutput is the output of GetChannel and UpdateChannel.
+// GetChannel hands every caller the same output for a stored version of
+// a channel (channelOutput): read only.
 type GetChannelOutput struct {
 	Channel *Channel `json:"channel"`
+	// encoded is the output as the protocol codec wrote it first
+	// (restjson.SharedResult).
+	encoded atomic.Pointer[[]byte]
+}
+
+// EncodedResult returns the output's encoding as kept by
+// KeepEncodedResult, or nil.
+func (o *GetChannelOutput) EncodedResult() []byte {
+	if p := o.encoded.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// KeepEncodedResult keeps the output's encoding, for the requests that
+// read the same version of the channel after this one.
+func (o *GetChannelOutput) KeepEncodedResult(b []byte) { o.encoded.Store(&b) }
+
+// maxSharedOutputs bounds the GetChannel outputs a Service keeps, a
+// kilobyte or two each with their encoding.
+const maxSharedOutputs = 10_000
+
+// channelOutput returns GetChannel's output for ch: the one made for the
+// same decoded value before, if there is one, so that reads of an
+// unchanged channel neither shape nor encode it again. The store's cache
+// hands every reader of a stored version the same value, so the same
+// pointer means the same channel (and the map's key keeps it from being
+// freed and its address reused); a value read past the cache is new each
+// time and gets a new output.
+func (s *Service) channelOutput(ch *store.Channel) *GetChannelOutput {
+	if out, ok := s.outputs.Load(ch); ok {
+		return out
+	}
+	out := &GetChannelOutput{Channel: s.channelShape(ch)}
+	s.outputs.Store(ch, out)
+	return out
 }
 
 // GetChannel returns a channel. Errors: ValidationException,
@@ -373,7 +412,7 @@ func (s *Service) GetChannel(ctx context.Context, c *authz.Caller, in *ARNInput)
 	if ch, err = s.authorizeChannel(ctx, c, "GetChannel", a, ch, err); err != nil {
 		return nil, err
 	}
-	return &GetChannelOutput{Channel: s.channelShape(ch)}, nil
+	return s.channelOutput(ch), nil
 }
 
 // BatchGetInput is the input of the BatchGet operations.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/cachemap"
 	"github.com/gatehouse-iam/gatehouse/policy"
 	"github.com/gatehouse-iam/gatehouse/seal"
 	"github.com/gatehouse-iam/gatehouse/store"
@@ -59,6 +60,9 @@ type Service struct {
 	// channels decodes listed channels once per stored version: a
 	// ListChannels page holds up to 100 of them.
 	channels *store.Memo[store.Channel]
+	// outputs holds GetChannel's output per decoded channel value
+	// (channelOutput).
+	outputs *cachemap.Map[*store.Channel, *GetChannelOutput]
 }
 
 // maxMemoChannels bounds the decoded channels a Service keeps: the
@@ -72,7 +76,8 @@ func New(st store.Store, az *authz.Authorizer, box *seal.Box, ep Endpoints, limi
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{st: st, authz: az, box: box, ep: ep, limits: limits, now: now, log: log,
-		channels: store.NewMemo[store.Channel](maxMemoChannels)}
+		channels: store.NewMemo[store.Channel](maxMemoChannels),
+		outputs:  cachemap.New[*store.Channel, *GetChannelOutput](maxSharedOutputs)}
 }
 
 // authorize requires the caller to be allowed ivs:action on resource.

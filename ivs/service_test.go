@@ -27,6 +27,13 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, limits Limits) *testEnv {
 	t.Helper()
+	return newTestEnvOn(t, limits, false)
+}
+
+// newTestEnvOn is newTestEnv with, when cached, the store behind the
+// record cache the server puts in front of it.
+func newTestEnvOn(t *testing.T, limits Limits, cached bool) *testEnv {
+	t.Helper()
 	raw, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -36,10 +43,14 @@ func newTestEnv(t *testing.T, limits Limits) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var st store.Store = raw
+	if cached {
+		st = store.NewCache(raw, nil, 1<<20)
+	}
 	now := func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
-	svc := New(raw, authz.New(raw), box, Endpoints{Ingest: "ingest.example", Playback: "https://play.example"}, limits, now, nil)
+	svc := New(st, authz.New(st), box, Endpoints{Ingest: "ingest.example", Playback: "https://play.example"}, limits, now, nil)
 	root := &authz.Caller{Principal: policy.Principal{ARN: "arn:aws:iam::" + testAccount + ":root", Account: testAccount, Type: policy.Root, UserID: testAccount}, Region: "us-west-2"}
-	return &testEnv{svc: svc, st: raw, root: root}
+	return &testEnv{svc: svc, st: st, root: root}
 }
 
 func code(err error) string {

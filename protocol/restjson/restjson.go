@@ -148,19 +148,48 @@ func WriteResult(w http.ResponseWriter, requestID string, status int, out any) e
 		_, err := w.Write(emptyObject)
 		return err
 	}
+	if sr, ok := out.(SharedResult); ok {
+		body := sr.EncodedResult()
+		if body == nil {
+			rw := resultWriters.Get().(*resultWriter)
+			b, err := rw.encode(out)
+			if err != nil {
+				return err
+			}
+			body = bytes.Clone(b)
+			rw.release()
+			sr.KeepEncodedResult(body)
+		}
+		return writeBody(w, status, body)
+	}
 	rw := resultWriters.Get().(*resultWriter)
-	rw.b.Reset()
-	if err := rw.enc.Encode(out); err != nil {
+	body, err := rw.encode(out)
+	if err != nil {
 		return err
 	}
-	body := rw.b.Bytes()
-	body = body[:len(body)-1] // Encode's newline
+	err = writeBody(w, status, body)
+	rw.release()
+	return err
+}
+
+// A SharedResult is an operation's output that many requests share and
+// nobody modifies (ivs.GetChannelOutput, one per stored version of a
+// channel): WriteResult encodes it the first time, keeps the encoding in
+// it, and writes that as it is for the requests after. Its methods must be
+// safe for concurrent use.
+type SharedResult interface {
+	// EncodedResult returns the encoding kept, or nil.
+	EncodedResult() []byte
+	// KeepEncodedResult keeps the result's encoding, which nothing
+	// modifies afterwards.
+	KeepEncodedResult([]byte)
+}
+
+// writeBody writes a JSON response body with the given status.
+func writeBody(w http.ResponseWriter, status int, body []byte) error {
 	w.Header()["Content-Type"] = applicationJSON
 	w.WriteHeader(status)
 	_, err := w.Write(body)
-	if rw.b.Cap() <= maxPooledResult {
-		resultWriters.Put(rw)
-	}
 	return err
 }
 
@@ -185,6 +214,25 @@ var resultWriters = sync.Pool{New: func() any {
 
 // maxPooledResult bounds the buffer a resultWriter keeps.
 const maxPooledResult = 64 << 10
+
+// encode returns out as JSON, in rw's buffer: valid until rw is released.
+// After an error, rw is not to be released (the encoder may hold part of
+// a value).
+func (rw *resultWriter) encode(out any) ([]byte, error) {
+	rw.b.Reset()
+	if err := rw.enc.Encode(out); err != nil {
+		return nil, err
+	}
+	b := rw.b.Bytes()
+	return b[:len(b)-1], nil // Encode's newline
+}
+
+// release returns rw to the pool, unless its buffer grew too large.
+func (rw *resultWriter) release() {
+	if rw.b.Cap() <= maxPooledResult {
+		resultWriters.Put(rw)
+	}
+}
 
 func isNil(v any) bool {
 	rv := reflect.ValueOf(v)

@@ -107,6 +107,53 @@ func TestWriteResult(t *testing.T) {
 	}
 }
 
+// shared is a SharedResult that counts the encodings it is given.
+type shared struct {
+	Name string            `json:"name"`
+	Tags map[string]string `json:"tags"`
+	kept []byte
+	n    int
+}
+
+func (s *shared) EncodedResult() []byte     { return s.kept }
+func (s *shared) KeepEncodedResult(b []byte) { s.kept, s.n = b, s.n+1 }
+
+// TestWriteResultShared: a shared result is encoded once, exactly as any
+// other value is (HTML characters escaped as json.Marshal does), and
+// written from the kept encoding afterwards; the kept bytes are the
+// result's own, not the pooled buffer's.
+func TestWriteResultShared(t *testing.T) {
+	out := &shared{Name: "<a&b>", Tags: map[string]string{"k": "\u2028"}}
+	want, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		rec := httptest.NewRecorder()
+		if err := WriteResult(rec, "r", http.StatusOK, out); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Body.String() != string(want) || rec.Header().Get("Content-Type") != "application/json" || rec.Header().Get("X-Amzn-Requestid") != "r" {
+			t.Fatalf("write %d: %q %v, want %q", i, rec.Body.String(), rec.Header(), want)
+		}
+		// Other results through the pooled buffers do not touch it.
+		if err := WriteResult(httptest.NewRecorder(), "r", http.StatusOK, &struct {
+			Name string `json:"name"`
+		}{"a much longer name, to write over what the buffer held before"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out.n != 1 || string(out.kept) != string(want) {
+		t.Errorf("encoded %d times, kept %q", out.n, out.kept)
+	}
+	// What is written is the kept encoding.
+	out.kept = []byte(`{"kept":true}`)
+	rec := httptest.NewRecorder()
+	if err := WriteResult(rec, "r", http.StatusOK, out); err != nil || rec.Body.String() != `{"kept":true}` {
+		t.Errorf("with an encoding kept: %v %q", err, rec.Body.String())
+	}
+}
+
 // FuzzDecode: any body decodes or fails with a ValidationException, never
 // panics or fails otherwise.
 func FuzzDecode(f *testing.F) {
