@@ -122,7 +122,7 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	if err := a.verifier.VerifySecret(signed, e.secret, body); err != nil {
 		return nil, sigError(err)
 	}
-	a.recordUse(ctx, e, signed.Scope)
+	a.recordUse(e, signed.Scope)
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
 	now := a.now()
 	c.DeferContext(func(pc *policy.Context) { fillContext(pc, r, signed, now, &a.times) })
@@ -187,14 +187,14 @@ const usageInterval = time.Minute
 // maxUsageWrites at once; a use that finds them all busy goes unrecorded
 // until the next interval), through the store without the commit hook:
 // no cache depends on usage records.
-func (a *authenticator) recordUse(ctx context.Context, e *keyEntry, scope sigv4.Scope) {
+func (a *authenticator) recordUse(e *keyEntry, scope sigv4.Scope) {
 	now := a.now()
 	if !claimUse(e.used, now) {
 		return
 	}
 	id := e.key.ID
 	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
-	a.writeUse(ctx, func(ctx context.Context, tx store.Tx) error {
+	a.writeUse(func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.Get(ctx, store.Global, store.AccessKeyKey(id)); err != nil {
 			return err
 		}
@@ -205,13 +205,13 @@ func (a *authenticator) recordUse(ctx context.Context, e *keyEntry, scope sigv4.
 // recordRoleUse notes, like recordUse, that a session of the role roleID
 // of account made a request, for GetRole's RoleLastUsed, with the region
 // the request was signed for.
-func (a *authenticator) recordRoleUse(ctx context.Context, account, roleID, region string) {
+func (a *authenticator) recordRoleUse(account, roleID, region string) {
 	now := a.now()
 	if !claimUse(a.useMark(useKey{account, roleID}), now) {
 		return
 	}
 	use := store.RoleUse{At: now.UTC().Truncate(time.Second), Region: region}
-	a.writeUse(ctx, func(ctx context.Context, tx store.Tx) error {
+	a.writeUse(func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.Get(ctx, account, store.RoleIDKey(roleID)); err != nil {
 			return err // the role is gone
 		}
@@ -246,16 +246,18 @@ func claimUse(last *atomic.Int64, now time.Time) bool {
 }
 
 // writeUse runs write in a transaction of the usage store, on a goroutine
-// of its own with a context that outlives the request's, unless
-// maxUsageWrites writes are already in flight (the use then goes
-// unrecorded until the next interval).
-func (a *authenticator) writeUse(ctx context.Context, write func(ctx context.Context, tx store.Tx) error) {
+// of its own with a context of its own, unless maxUsageWrites writes are
+// already in flight (the use then goes unrecorded until the next
+// interval). The context carries nothing of the request's: the request's
+// trace is pooled with its exchange (exchangeState), and the write
+// outlives it.
+func (a *authenticator) writeUse(write func(ctx context.Context, tx store.Tx) error) {
 	select {
 	case a.usageWrites <- struct{}{}:
 	default:
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	go func() {
 		defer func() { <-a.usageWrites }()
 		defer cancel()
@@ -302,7 +304,7 @@ func (a *authenticator) authenticateSession(ctx context.Context, r *http.Request
 	}
 	if cl.Issuer == sts.IssuerAssumeRole {
 		if roleID, _, ok := strings.Cut(cl.UserID, ":"); ok {
-			a.recordRoleUse(ctx, cl.Account, roleID, signed.Scope.Region)
+			a.recordRoleUse(cl.Account, roleID, signed.Scope.Region)
 		}
 	}
 	c := &authz.Caller{Principal: e.principal, AccessKeyID: signed.AccessKeyID, Region: signed.Scope.Region,

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/authz"
@@ -67,6 +68,18 @@ func (ex *exchange) Action() string {
 	}
 	return ex.Service + ":" + ex.Operation
 }
+
+// exchangeState is what serveExchange needs for a request, in one object
+// that exchangeStates hands from one request to the next: nothing keeps a
+// pointer into it once the request is recorded and reported (finish).
+// Only the context of a key's usage write (authenticator.writeUse)
+// outlives the request, and no store operation reads its trace.
+type exchangeState struct {
+	ex exchange
+	sw statusWriter
+}
+
+var exchangeStates = sync.Pool{New: func() any { return new(exchangeState) }}
 
 // statusWriter records the status code a handler sends. When buffered,
 // it also keeps the response until send: the server makes the request's

@@ -342,8 +342,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // console session) and answers it.
 func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve func(ctx context.Context, sw *statusWriter, body []byte, ex *exchange)) {
 	start := time.Now()
-	ex := &exchange{ID: audit.NewRequestID(start), Start: start, R: r}
-	sw := &statusWriter{ResponseWriter: w, buffered: s.audit != nil}
+	st := exchangeStates.Get().(*exchangeState)
+	ex, sw := &st.ex, &st.sw
+	*ex = exchange{ID: audit.NewRequestID(start), Start: start, R: r}
+	*sw = statusWriter{ResponseWriter: w, buffered: s.audit != nil}
 	ctx := authz.WithTrace(r.Context(), &ex.Trace)
 	defer func() {
 		if p := recover(); p != nil {
@@ -352,6 +354,8 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		}
 		s.record(ex, sw)
 		s.finish(ex)
+		*st = exchangeState{} // drop what the request referred to
+		exchangeStates.Put(st)
 	}()
 	body, err := readBody(w, r)
 	if err != nil {
