@@ -197,14 +197,9 @@ func (a *Authorizer) Authorize(ctx context.Context, c *Caller, chk Check) (polic
 	}
 	req := &policy.Request{Principal: &c.Principal, Action: chk.Action, Resource: chk.Resource, Context: c.RequestContext()}
 	if chk.Context != nil {
-		var pc policy.Context
-		c.Context.Each(func(k string, vs []string, multi bool) {
-			if multi {
-				pc.SetMulti(k, vs)
-			} else {
-				pc.Set(k, vs[0])
-			}
-		})
+		// The check's keys go in a copy of the caller's; a resource has
+		// a few tags.
+		pc := req.Context.CloneGrow(4)
 		chk.Context(&pc)
 		req.Context = &pc
 	}

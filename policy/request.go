@@ -211,6 +211,14 @@ func (c *Context) Get(k string) ([]string, bool) {
 	return []string{v.one}, true
 }
 
+// CloneGrow returns a copy of c with room for n more keys without
+// growing: a check that adds its own keys (aws:ResourceTag/…) to a
+// caller's adds them to a copy. The copy shares the values' strings and
+// lists, which nothing modifies.
+func (c *Context) CloneGrow(n int) Context {
+	return Context{entries: append(make([]ctxEntry, 0, len(c.entries)+n), c.entries...)}
+}
+
 // Len returns the number of keys set.
 func (c *Context) Len() int { return len(c.entries) }
 

@@ -68,3 +68,44 @@ func TestSetTag(t *testing.T) {
 		t.Errorf("SetTag allocates %v times, want 1", n)
 	}
 }
+
+// TestCloneGrow: a copy made for a check's own keys holds the caller's
+// keys as they were set, takes n more without growing, and changes to it
+// (new keys, replaced values) leave the original as it was.
+func TestCloneGrow(t *testing.T) {
+	var c Context
+	c.Set("aws:SourceIp", "10.0.0.1")
+	c.SetMulti("aws:TagKeys", []string{"a", "b"})
+	c.Set("aws:PrincipalTag/Team", "red")
+	dump := func(c *Context) string {
+		var b strings.Builder
+		c.Each(func(k string, vs []string, multi bool) { fmt.Fprintf(&b, "%s=%v/%v;", k, vs, multi) })
+		return b.String()
+	}
+	before := dump(&c)
+	cp := c.CloneGrow(2)
+	if got := dump(&cp); got != before {
+		t.Fatalf("copy %q, want %q", got, before)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		cp := c.CloneGrow(2)
+		cp.SetTag("aws:ResourceTag/", "env", "prod")
+		cp.SetTag("aws:ResourceTag/", "team", "red")
+	}); allocs != 3 { // the entries and the two keys' names
+		t.Errorf("%v allocations, want 3", allocs)
+	}
+	cp.Set("aws:sourceip", "192.0.2.1")
+	cp.Set("aws:ResourceTag/env", "prod")
+	if dump(&c) != before {
+		t.Errorf("the original changed: %q, want %q", dump(&c), before)
+	}
+	if v, ok := cp.Get("aws:SourceIp"); !ok || v[0] != "192.0.2.1" {
+		t.Errorf("copy's aws:SourceIp = %v %v", v, ok)
+	}
+	if v, ok := cp.Get("aws:PrincipalTag/team"); !ok || v[0] != "red" {
+		t.Errorf("copy's aws:PrincipalTag/team = %v %v", v, ok)
+	}
+	if v, ok := cp.Get("aws:resourcetag/ENV"); !ok || v[0] != "prod" || cp.Len() != 4 {
+		t.Errorf("copy's aws:ResourceTag/env = %v %v, %d keys", v, ok, cp.Len())
+	}
+}
