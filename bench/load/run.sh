@@ -18,7 +18,8 @@
 # (20s), PERF (1: record the server with `perf` during the first run of
 # sts-caller and ivs-get-allow, summarized in $OUT/perf-*.txt), PAIRED (1:
 # precede every server run by a ceiling run, the share of the ceiling
-# being the median of the pairs' ratios), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
+# being the median of the pairs' ratios), WARMUP (5s: an unrecorded run
+# of each scenario before the recorded ones; 0 for none), USERS (10000), MANAGED (1000), CHANNELS (200), GROW (2000: users
 # added to measure memory per principal), SCENARIOS (all), PG_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), GATEHOUSE_BIN
 # (default: built from this checkout), OUT (default: a new directory in
@@ -41,6 +42,7 @@ PORT=${PORT:-4590}
 CEILING_PORT=${CEILING_PORT:-4599}
 PERF=${PERF:-0}
 PAIRED=${PAIRED:-1}
+WARMUP=${WARMUP:-5s}
 OUT=${OUT:-$(mktemp -d /tmp/gatehouse-load.XXXXXX)}
 mkdir -p "$OUT"
 chmod 700 "$OUT" # the state file holds secret keys
@@ -176,10 +178,25 @@ paired_ceiling() {
 }
 
 # load BACKEND URL SCENARIO...: RUNS wrk runs of each scenario, each after
-# its paired ceiling run.
+# its paired ceiling run, after an unrecorded warm-up run of each (WARMUP):
+# the first seconds of load grow the server's heap to the size the
+# collector lets it reach, faulting in new pages (about 5% of the server's
+# CPU in a first run, BENCHMARKS.md), which a server that has been up for
+# a while does not pay again.
 load() {
 	local backend=$1 url=$2 state=$3
 	shift 3
+	if [[ $WARMUP != 0 ]]; then
+		for sc in "$@"; do
+			"$loadgen" sign -state "$state" -scenario "$sc" -check 0 -o "$OUT/$sc.bin" >/dev/null
+			log "$backend $sc warm-up ($WARMUP, not recorded)"
+			wrk -t2 -c64 -d"$WARMUP" -s "$here/replay.lua" "$url" -- "$OUT/$sc.bin" >/dev/null
+		done
+		if [[ $PAIRED == 1 && -n $ceiling_pid && $backend != ceiling ]]; then
+			[[ -f $OUT/ceiling.bin ]] || "$loadgen" sign -state "$state" -scenario sts-caller -check 0 -o "$OUT/ceiling.bin" >/dev/null
+			wrk -t2 -c64 -d"$WARMUP" -s "$here/replay.lua" "http://127.0.0.1:$CEILING_PORT" -- "$OUT/ceiling.bin" >/dev/null
+		fi
+	fi
 	for run in $(seq "$RUNS"); do
 		for sc in "$@"; do
 			paired_ceiling "$state" "$backend" "$sc" "$run"
