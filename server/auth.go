@@ -110,8 +110,9 @@ func invalidToken() *awserr.Error {
 	return &awserr.Error{Code: e.Code(), Message: e.Msg}
 }
 
-// authenticate verifies the request and returns its caller.
-func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signed *sigv4.Signed, body []byte) (*authz.Caller, error) {
+// authenticate verifies the request and returns its caller: dst, filled
+// in, for a long-term access key.
+func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signed *sigv4.Signed, body []byte, dst *authz.Caller) (*authz.Caller, error) {
 	if signed.SessionToken != "" {
 		return a.authenticateSession(ctx, r, signed, body)
 	}
@@ -123,7 +124,8 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 		return nil, sigError(err)
 	}
 	a.recordUse(e, signed.Scope)
-	c := &authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
+	c := dst
+	*c = authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
 	now := a.now()
 	c.DeferContext(func(pc *policy.Context) { fillContext(pc, r, signed, now, &a.times) })
 	return c, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/authz"
 	"github.com/gatehouse-iam/gatehouse/awserr"
+	"github.com/gatehouse-iam/gatehouse/sigv4"
 )
 
 // exchange is one API request and its answer as the server saw it: who
@@ -48,6 +49,12 @@ type exchange struct {
 	Status int
 	// Trace holds the authorization checks made for the request.
 	Trace authz.Trace
+
+	// signed and caller hold the request's signature and, when signed
+	// with a long-term access key, its caller, pooled with the exchange
+	// (exchangeState) instead of allocated for each request.
+	signed sigv4.Signed
+	caller authz.Caller
 }
 
 // fail records err as the exchange's answer.

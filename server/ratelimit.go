@@ -155,7 +155,7 @@ func throttlingError() *awserr.Error {
 // server with bad signatures is slowed like a principal would be. A
 // throttled caller is recorded in ex.
 func (s *Server) authenticate(ctx context.Context, ex *exchange, r *http.Request, signed *sigv4.Signed, body []byte) (*authz.Caller, error) {
-	caller, err := s.auth.authenticate(ctx, r, signed, body)
+	caller, err := s.auth.authenticate(ctx, r, signed, body, &ex.caller)
 	if err != nil {
 		if !s.limitRefused.allow(clientAddr(r)) {
 			return nil, throttlingError()

@@ -391,8 +391,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // serveSigned authenticates a request by its SigV4 signature and serves it.
 func (s *Server) serveSigned(ctx context.Context, sw *statusWriter, body []byte, ex *exchange) {
 	r := ex.R
-	signed, err := s.auth.verifier.Parse(r)
-	if err != nil {
+	signed := &ex.signed
+	if err := s.auth.verifier.ParseInto(r, signed); err != nil {
 		s.writeEarlyError(sw, ex, sigError(err))
 		return
 	}

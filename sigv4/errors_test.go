@@ -327,3 +327,35 @@ func TestErrorCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestParseIntoReuses: ParseInto overwrites all of a Signed used before,
+// so that a server may reuse one: a header-signed request parsed over a
+// presigned one with a session token keeps nothing of it, and verifies.
+func TestParseIntoReuses(t *testing.T) {
+	v := NewVerifier(fixedClock(vecTime.Add(time.Minute)), Options{})
+	pre := presignedGet(15*time.Minute, func(q string) string { return q + "&X-Amz-Security-Token=tok" })(t)
+	var s Signed
+	if err := v.ParseInto(pre, &s); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Presigned || s.Expires == 0 || s.SessionToken != "tok" {
+		t.Fatalf("presigned: %+v", s)
+	}
+	post := signedPost(t, nil, nil, nil)(t)
+	if err := v.ParseInto(post, &s); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := v.Parse(post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != *fresh {
+		t.Errorf("reused %+v, want %+v", s, *fresh)
+	}
+	if err := v.VerifySecret(&s, NewSecret(vecSecret), []byte(testBody)); err != nil {
+		t.Errorf("verify: %v", err)
+	}
+	if err := v.ParseInto(newPost(), &s); err == nil {
+		t.Error("an unsigned request parsed")
+	}
+}

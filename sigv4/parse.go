@@ -79,8 +79,18 @@ func (s *Signed) LogValue() slog.Value {
 // Errors are *Error values of kind MissingAuthenticationToken,
 // IncompleteSignature, SignatureDoesNotMatch or RequestExpired.
 func (v *Verifier) Parse(r *http.Request) (*Signed, error) {
+	s := new(Signed)
+	if err := v.ParseInto(r, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseInto is Parse into s, which it overwrites: a server may keep the
+// Signed of a request in storage it reuses.
+func (v *Verifier) ParseInto(r *http.Request, s *Signed) error {
 	path, query := wireTarget(r)
-	s := &Signed{req: r, path: path, query: query}
+	*s = Signed{req: r, path: path, query: query}
 	authz := r.Header[headerAuthorization]
 	presigned := hasQueryParam(query, paramAlgorithm)
 	var err error
@@ -94,10 +104,7 @@ func (v *Verifier) Parse(r *http.Request) (*Signed, error) {
 	default:
 		err = errMissingToken()
 	}
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return err
 }
 
 // authorization holds the three components of an Authorization header.
