@@ -115,7 +115,7 @@ type shared struct {
 	n    int
 }
 
-func (s *shared) EncodedResult() []byte     { return s.kept }
+func (s *shared) EncodedResult() []byte      { return s.kept }
 func (s *shared) KeepEncodedResult(b []byte) { s.kept, s.n = b, s.n+1 }
 
 // TestWriteResultShared: a shared result is encoded once, exactly as any
