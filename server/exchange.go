@@ -78,9 +78,9 @@ func (ex *exchange) Action() string {
 
 // exchangeState is what serveExchange needs for a request, in one object
 // that exchangeStates hands from one request to the next: nothing keeps a
-// pointer into it once the request is recorded and reported (finish).
-// Only the context of a key's usage write (authenticator.writeUse)
-// outlives the request, and no store operation reads its trace.
+// pointer into it once the request is recorded and reported (finish). A
+// key's usage write, which outlives the request, runs on a context of its
+// own (authenticator.writeUse).
 type exchangeState struct {
 	ex exchange
 	sw statusWriter
