@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -13,22 +14,16 @@ func TestPopulateOnLinux(t *testing.T) {
 	if err := syscall.Uname(&u); err != nil {
 		t.Fatal(err)
 	}
+	release := make([]byte, 0, len(u.Release))
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		release = append(release, byte(c))
+	}
 	var major, minor int
-	for i, n := 0, 0; i < len(u.Release) && u.Release[i] != 0; i++ {
-		c := byte(u.Release[i])
-		if c >= '0' && c <= '9' {
-			n = n*10 + int(c-'0')
-			continue
-		}
-		if c != '.' {
-			break
-		}
-		if major == 0 {
-			major, n = n, 0
-		} else {
-			minor = n
-			break
-		}
+	if _, err := fmt.Sscanf(string(release), "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("kernel release %q: %v", release, err)
 	}
 	if major < 5 || major == 5 && minor < 14 {
 		t.Skipf("kernel %d.%d has no MADV_POPULATE_WRITE", major, minor)

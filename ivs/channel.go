@@ -354,9 +354,9 @@ type ARNInput struct {
 	Arn string `json:"arn"`
 }
 
-// GetChannelOutput is the output of GetChannel and UpdateChannel.
-// GetChannel hands every caller the same output for a stored version of
-// a channel (channelOutput): read only.
+// GetChannelOutput is the output of GetChannel, which hands every caller
+// the same output for a stored version of a channel (channelOutput): read
+// only.
 type GetChannelOutput struct {
 	Channel *Channel `json:"channel"`
 	// encoded is the output as the protocol codec wrote it first
@@ -601,6 +601,12 @@ func page[T any](ctx context.Context, tx store.Tx, account, prefix, after string
 	}
 }
 
+// UpdateChannelOutput is the output of UpdateChannel: the channel as
+// changed.
+type UpdateChannelOutput struct {
+	Channel *Channel `json:"channel"`
+}
+
 // UpdateChannelInput is the input of UpdateChannel.
 type UpdateChannelInput struct {
 	channelSettings
@@ -610,7 +616,7 @@ type UpdateChannelInput struct {
 // UpdateChannel changes the given settings of a channel. Errors:
 // ValidationException, ResourceNotFoundException, AccessDeniedException,
 // ConflictException (live channel).
-func (s *Service) UpdateChannel(ctx context.Context, c *authz.Caller, in *UpdateChannelInput) (*GetChannelOutput, error) {
+func (s *Service) UpdateChannel(ctx context.Context, c *authz.Caller, in *UpdateChannelInput) (*UpdateChannelOutput, error) {
 	a, err := parseARN("arn", in.Arn, kindChannel)
 	if err != nil {
 		return nil, err
@@ -642,7 +648,7 @@ func (s *Service) UpdateChannel(ctx context.Context, c *authz.Caller, in *Update
 	if err != nil {
 		return nil, err
 	}
-	return &GetChannelOutput{Channel: s.channelShape(ch)}, nil
+	return &UpdateChannelOutput{Channel: s.channelShape(ch)}, nil
 }
 
 // isLive reports whether a stream is live on the channel: whether the

@@ -342,10 +342,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // console session) and answers it.
 func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve func(ctx context.Context, sw *statusWriter, body []byte, ex *exchange)) {
 	start := time.Now()
-	st := exchangeStates.Get().(*exchangeState)
+	st := exchangeStates.Get().(*exchangeState) // zero (see below)
 	ex, sw := &st.ex, &st.sw
-	*ex = exchange{ID: audit.NewRequestID(start), Start: start, R: r}
-	*sw = statusWriter{ResponseWriter: w, buffered: s.audit != nil}
+	ex.ID, ex.Start, ex.R = audit.NewRequestID(start), start, r
+	sw.ResponseWriter, sw.buffered = w, s.audit != nil
 	ctx := authz.WithTrace(r.Context(), &ex.Trace)
 	defer func() {
 		if p := recover(); p != nil {
@@ -354,7 +354,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		}
 		s.record(ex, sw)
 		s.finish(ex)
-		*st = exchangeState{} // drop what the request referred to
+		*st = exchangeState{} // pooled zero, holding nothing of the request
 		exchangeStates.Put(st)
 	}()
 	body, err := readBody(w, r)

@@ -163,13 +163,19 @@ perf_summary() {
 	done
 }
 
+# ceiling_requests STATE: sign the requests the paired and warm-up ceiling
+# runs replay, once.
+ceiling_requests() {
+	[[ -f $OUT/ceiling.bin ]] || "$loadgen" sign -state "$1" -scenario sts-caller -check 0 -o "$OUT/ceiling.bin" >/dev/null
+}
+
 # paired_ceiling STATE BACKEND SCENARIO RUN: a ceiling run just before a
 # server run, so that the share of the ceiling compares runs made minutes
 # apart at most: this machine's speed drifts by 15% and more over a
 # session, more than most changes measured here.
 paired_ceiling() {
 	[[ $PAIRED == 1 && -n $ceiling_pid ]] || return 0
-	[[ -f $OUT/ceiling.bin ]] || "$loadgen" sign -state "$1" -scenario sts-caller -check 0 -o "$OUT/ceiling.bin" >/dev/null
+	ceiling_requests "$1"
 	mkdir -p "$OUT/paired"
 	{
 		echo "# load average before: $(cat /proc/loadavg)"
@@ -193,7 +199,7 @@ load() {
 			wrk -t2 -c64 -d"$WARMUP" -s "$here/replay.lua" "$url" -- "$OUT/$sc.bin" >/dev/null
 		done
 		if [[ $PAIRED == 1 && -n $ceiling_pid && $backend != ceiling ]]; then
-			[[ -f $OUT/ceiling.bin ]] || "$loadgen" sign -state "$state" -scenario sts-caller -check 0 -o "$OUT/ceiling.bin" >/dev/null
+			ceiling_requests "$state"
 			wrk -t2 -c64 -d"$WARMUP" -s "$here/replay.lua" "http://127.0.0.1:$CEILING_PORT" -- "$OUT/ceiling.bin" >/dev/null
 		fi
 	fi

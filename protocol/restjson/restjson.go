@@ -148,24 +148,20 @@ func WriteResult(w http.ResponseWriter, requestID string, status int, out any) e
 		_, err := w.Write(emptyObject)
 		return err
 	}
-	if sr, ok := out.(SharedResult); ok {
-		body := sr.EncodedResult()
-		if body == nil {
-			rw := resultWriters.Get().(*resultWriter)
-			b, err := rw.encode(out)
-			if err != nil {
-				return err
-			}
-			body = bytes.Clone(b)
-			rw.release()
-			sr.KeepEncodedResult(body)
+	sr, shared := out.(SharedResult)
+	if shared {
+		if body := sr.EncodedResult(); body != nil {
+			return writeBody(w, status, body)
 		}
-		return writeBody(w, status, body)
 	}
 	rw := resultWriters.Get().(*resultWriter)
 	body, err := rw.encode(out)
 	if err != nil {
 		return err
+	}
+	if shared {
+		body = bytes.Clone(body) // the pooled buffer is reused
+		sr.KeepEncodedResult(body)
 	}
 	err = writeBody(w, status, body)
 	rw.release()
