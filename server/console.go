@@ -157,7 +157,7 @@ func (s *Server) serveConsoleAPI(ctx context.Context, sw *statusWriter, body []b
 
 // isChangePassword reports whether a console IAM request is ChangePassword.
 func isChangePassword(r *http.Request, body []byte) bool {
-	form, err := queryForm(r, body)
+	form, err := queryForm(r, body, nil)
 	return err == nil && form.Get("Action") == "ChangePassword"
 }
 

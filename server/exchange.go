@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/authz"
@@ -55,6 +56,9 @@ type exchange struct {
 	// (exchangeState) instead of allocated for each request.
 	signed sigv4.Signed
 	caller authz.Caller
+	// form holds the parameters of a query-protocol request (Params),
+	// its map kept, emptied, for the next request.
+	form formBuf
 }
 
 // fail records err as the exchange's answer.
@@ -78,8 +82,8 @@ func (ex *exchange) Action() string {
 
 // exchangeState is what serveExchange needs for a request, in one object
 // that exchangeStates hands from one request to the next. serveExchange
-// zeroes it before it goes back, so that it holds nothing of the request
-// before; nothing keeps a pointer into it once the request is recorded
+// zeroes it (but for the emptied map of exchange.form) before it goes
+// back, so that it holds nothing of the request before; nothing keeps a pointer into it once the request is recorded
 // and reported (finish). A key's usage write, which outlives the request,
 // runs on a context of its own (authenticator.writeUse).
 type exchangeState struct {
@@ -98,6 +102,29 @@ type statusWriter struct {
 	buffered bool
 	// buf is the buffered response, from recordBufs until sent.
 	buf *[]byte
+	// dates, when not nil, gives a buffered response its Date header.
+	dates *httpDates
+}
+
+// httpDates holds the Date header of the current second, which net/http
+// would otherwise format for every response.
+type httpDates struct{ cur atomic.Pointer[httpDate] }
+
+// httpDate is the Date header of the second unix.
+type httpDate struct {
+	unix int64
+	v    []string // never modified: shared by the second's responses
+}
+
+// header returns the Date header of now.
+func (d *httpDates) header(now time.Time) []string {
+	sec := now.Unix()
+	if c := d.cur.Load(); c != nil && c.unix == sec {
+		return c.v
+	}
+	c := &httpDate{unix: sec, v: []string{now.UTC().Format(http.TimeFormat)}}
+	d.cur.Store(c)
+	return c.v
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -149,7 +176,11 @@ func (w *statusWriter) send() {
 	if w.buf != nil {
 		body = *w.buf
 	}
-	w.Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h := w.Header()
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	if _, ok := h["Date"]; !ok && w.dates != nil {
+		h["Date"] = w.dates.header(time.Now())
+	}
 	w.ResponseWriter.WriteHeader(w.status)
 	_, _ = w.ResponseWriter.Write(body)
 	if w.buf != nil {

@@ -2,11 +2,13 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,9 +41,12 @@ type metrics struct {
 	storeDur  *prometheus.HistogramVec
 	storeErrs *prometheus.CounterVec
 
-	seriesMu sync.RWMutex
-	series   map[reqKey]requestSeries // resolved once per label set
-	codes    map[string]bool          // error codes admitted as labels
+	// series maps each label set to its series, resolved once; requests
+	// read it without a lock, and seriesOf replaces it with a copy to add
+	// one, holding seriesMu (label sets are few and soon all seen).
+	seriesMu sync.Mutex
+	series   atomic.Pointer[map[reqKey]requestSeries]
+	codes    map[string]bool // error codes admitted as labels
 }
 
 // opKey names an operation of a service.
@@ -82,7 +87,8 @@ func newMetrics(cfg Config) *metrics {
 	if off {
 		return nil
 	}
-	m := &metrics{reg: prometheus.NewRegistry(), allow: allow, ops: map[opKey]bool{}, series: map[reqKey]requestSeries{}, codes: map[string]bool{}}
+	m := &metrics{reg: prometheus.NewRegistry(), allow: allow, ops: map[opKey]bool{}, codes: map[string]bool{}}
+	m.series.Store(&map[reqKey]requestSeries{})
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gatehouse_requests_total",
 		Help: "API requests answered, by service, operation, HTTP status and AWS error code (empty on success).",
@@ -192,10 +198,7 @@ func (m *metrics) observe(ex *exchange) {
 // "other" otherwise (such a request takes the slow path every time, but
 // the services only send codes of a fixed set).
 func (m *metrics) seriesOf(k reqKey) requestSeries {
-	m.seriesMu.RLock()
-	rs, ok := m.series[k]
-	m.seriesMu.RUnlock()
-	if ok {
+	if rs, ok := (*m.series.Load())[k]; ok {
 		return rs
 	}
 	m.seriesMu.Lock()
@@ -207,14 +210,18 @@ func (m *metrics) seriesOf(k reqKey) requestSeries {
 			m.codes[k.code] = true
 		}
 	}
-	if rs, ok := m.series[k]; ok {
+	series := *m.series.Load()
+	if rs, ok := series[k]; ok {
 		return rs
 	}
-	rs = requestSeries{
+	rs := requestSeries{
 		requests: m.requests.WithLabelValues(k.service, k.op, strconv.Itoa(k.status), k.code),
 		duration: m.duration.WithLabelValues(k.service, k.op),
 	}
-	m.series[k] = rs
+	next := make(map[reqKey]requestSeries, len(series)+1)
+	maps.Copy(next, series)
+	next[k] = rs
+	m.series.Store(&next)
 	return rs
 }
 

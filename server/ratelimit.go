@@ -54,9 +54,14 @@ type limiter struct {
 	shards                  [limiterShards]limiterShard
 }
 
+// limiterShard is a part of a limiter's table. Its buckets are keyed by
+// the seeded 64-bit hash of their key (which also picks the shard), so
+// that a request hashes its key once and the table holds no strings; two
+// keys would share a bucket only if their hashes were equal, which the
+// process's random seed keeps a client from arranging.
 type limiterShard struct {
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[uint64]*bucket
 	added   int // buckets added since the last sweep
 }
 
@@ -76,7 +81,7 @@ func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
 		sweepEvery: sweepEvery, maxPerShard: maxBucketsPerShard, seed: maphash.MakeSeed()}
 	l.full = time.Duration(l.burst / l.rate)
 	for i := range l.shards {
-		l.shards[i].buckets = map[string]*bucket{}
+		l.shards[i].buckets = map[uint64]*bucket{}
 	}
 	return l
 }
@@ -88,14 +93,15 @@ func (l *limiter) allow(key string) bool {
 		return true
 	}
 	now := l.now().UnixNano()
-	sh := &l.shards[maphash.String(l.seed, key)%limiterShards]
+	h := maphash.String(l.seed, key)
+	sh := &l.shards[h%limiterShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	b := sh.buckets[key]
+	b := sh.buckets[h]
 	if b == nil {
 		sh.add(l, now)
 		b = &bucket{tokens: l.burst, last: now}
-		sh.buckets[key] = b
+		sh.buckets[h] = b
 	} else if now > b.last {
 		b.tokens = math.Min(l.burst, b.tokens+float64(now-b.last)*l.rate)
 		b.last = now

@@ -96,6 +96,9 @@ type Server struct {
 	audit      *audit.Recorder
 	auditStore store.Store
 	auditLog   *os.File
+
+	// dates is the Date header of buffered responses (exchange.go).
+	dates httpDates
 }
 
 // New opens the store, loads or creates the master key, creates the first
@@ -345,7 +348,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 	st := exchangeStates.Get().(*exchangeState) // zero (see below)
 	ex, sw := &st.ex, &st.sw
 	ex.ID, ex.Start, ex.R = audit.NewRequestID(start), start, r
-	sw.ResponseWriter, sw.buffered = w, s.audit != nil
+	sw.ResponseWriter, sw.buffered, sw.dates = w, s.audit != nil, &s.dates
 	ctx := authz.WithTrace(r.Context(), &ex.Trace)
 	defer func() {
 		if p := recover(); p != nil {
@@ -354,7 +357,10 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		}
 		s.record(ex, sw)
 		s.finish(ex)
+		form := ex.form
+		form.reset()
 		*st = exchangeState{} // pooled zero, holding nothing of the request
+		st.ex.form = form
 		exchangeStates.Put(st)
 	}()
 	body, err := readBody(w, r)
