@@ -211,6 +211,22 @@ func (c *Context) Get(k string) ([]string, bool) {
 	return []string{v.one}, true
 }
 
+// Reset empties c and keeps its storage for the keys set next, unless
+// it grew past maxReusedKeys: a server that reuses a request's context
+// for the next request allocates none. It holds none of the values set
+// before.
+func (c *Context) Reset() {
+	if cap(c.entries) > maxReusedKeys {
+		c.entries = nil
+		return
+	}
+	clear(c.entries)
+	c.entries = c.entries[:0]
+}
+
+// maxReusedKeys bounds the storage Reset keeps.
+const maxReusedKeys = 32
+
 // CloneGrow returns a copy of c with room for n more keys without
 // growing: a check that adds its own keys (aws:ResourceTag/…) to a
 // caller's adds them to a copy. The copy shares the values' strings and

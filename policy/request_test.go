@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -107,5 +108,36 @@ func TestCloneGrow(t *testing.T) {
 	}
 	if v, ok := cp.Get("aws:resourcetag/ENV"); !ok || v[0] != "prod" || cp.Len() != 4 {
 		t.Errorf("copy's aws:ResourceTag/env = %v %v, %d keys", v, ok, cp.Len())
+	}
+}
+
+// TestContextReset: Reset empties a context and keeps its storage, but
+// for a context grown past maxReusedKeys, and the values set before are
+// gone from the storage.
+func TestContextReset(t *testing.T) {
+	var c Context
+	c.Set("aws:SourceIp", "10.0.0.1")
+	c.SetMulti("aws:TagKeys", []string{"a"})
+	storage := &c.entries[:1][0]
+	c.Reset()
+	if c.Len() != 0 {
+		t.Fatalf("Len after Reset = %d", c.Len())
+	}
+	if _, ok := c.Get("aws:SourceIp"); ok {
+		t.Fatal("a key survived Reset")
+	}
+	if e := c.entries[:2]; e[0].name != "" || e[0].key != "" || e[0].val.one != "" || e[1].name != "" || e[1].val.many != nil {
+		t.Fatalf("Reset left %+v in the storage", e)
+	}
+	c.Set("aws:CurrentTime", "2026-01-01T00:00:00Z")
+	if &c.entries[0] != storage {
+		t.Fatal("Reset did not keep the storage")
+	}
+	for i := range maxReusedKeys + 1 {
+		c.Set("k"+strconv.Itoa(i), "v")
+	}
+	c.Reset()
+	if c.entries != nil {
+		t.Fatalf("Reset kept the storage of %d keys", maxReusedKeys+1)
 	}
 }

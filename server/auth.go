@@ -111,7 +111,8 @@ func invalidToken() *awserr.Error {
 }
 
 // authenticate verifies the request and returns its caller: dst, filled
-// in, for a long-term access key.
+// in, for a long-term access key (its Context keeps the storage dst's
+// had).
 func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signed *sigv4.Signed, body []byte, dst *authz.Caller) (*authz.Caller, error) {
 	if signed.SessionToken != "" {
 		return a.authenticateSession(ctx, r, signed, body)
@@ -125,7 +126,11 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	}
 	a.recordUse(e, signed.Scope)
 	c := dst
-	*c = authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region}
+	// The context's storage is dst's, kept from the request before
+	// (exchangeState).
+	pc := c.Context
+	pc.Reset()
+	*c = authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region, Context: pc}
 	now := a.now()
 	c.DeferContext(func(pc *policy.Context) { fillContext(pc, r, signed, now, &a.times) })
 	return c, nil

@@ -357,10 +357,11 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		}
 		s.record(ex, sw)
 		s.finish(ex)
-		form := ex.form
+		form, callerCtx := ex.form, ex.caller.Context
 		form.reset()
+		callerCtx.Reset()
 		*st = exchangeState{} // pooled zero, holding nothing of the request
-		st.ex.form = form
+		st.ex.form, st.ex.caller.Context = form, callerCtx
 		exchangeStates.Put(st)
 	}()
 	body, err := readBody(w, r)
