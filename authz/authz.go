@@ -196,15 +196,22 @@ func (a *Authorizer) Authorize(ctx context.Context, c *Caller, chk Check) (polic
 		return policy.Decision{}, err
 	}
 	req := &policy.Request{Principal: &c.Principal, Action: chk.Action, Resource: chk.Resource, Context: c.RequestContext()}
+	t := traceFrom(ctx)
 	if chk.Context != nil {
-		// The check's keys go in a copy of the caller's; a resource has
-		// a few tags.
-		pc := req.Context.CloneGrow(4)
-		chk.Context(&pc)
-		req.Context = &pc
+		// The check's keys go in a copy of the caller's (in the trace's
+		// storage, when traced); a resource has a few tags.
+		var pc *policy.Context
+		if t != nil {
+			pc = t.checkContext(req.Context, 4)
+		} else {
+			c := req.Context.CloneGrow(4)
+			pc = &c
+		}
+		chk.Context(pc)
+		req.Context = pc
 	}
 	d := set.Evaluate(req, chk.ResourcePolicy)
-	if t := traceFrom(ctx); t != nil {
+	if t != nil {
 		t.add(Checked{Action: chk.Action, Resource: chk.Resource, Decision: d, Context: req.Context,
 			Policies: set.Policies(), ResourcePolicy: chk.ResourcePolicy})
 	}

@@ -170,3 +170,83 @@ func TestSameDocumentOwnIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceCheckContexts: a traced check that adds keys of its own is
+// evaluated and recorded with the caller's keys and its own, in the
+// trace's storage, which a released trace hands to the next request's;
+// the caller's context is left as it was; a third such check of one
+// request gets a context of its own.
+func TestTraceCheckContexts(t *testing.T) {
+	ctx := context.Background()
+	_, az, st := newAuthorizer(t)
+	u := store.User{ID: "AIDAEXAMPLEEXAMPLE02", Name: "bob", Path: "/", ARN: "arn:aws:iam::123456789012:user/bob"}
+	err := st.Update(ctx, func(tx store.Tx) error {
+		if err := store.PutJSON(ctx, tx, acct, store.UserKey("bob"), &u); err != nil {
+			return err
+		}
+		return store.PutJSON(ctx, tx, acct, store.InlineKey(store.KindUser, u.ID, "p"), store.InlinePolicy{Name: "p", Document: `{"Version": "2012-10-17", "Statement": {
+			"Effect": "Allow", "Action": "ivs:GetChannel", "Resource": "*",
+			"Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}", "aws:SourceIp": "192.0.2.7"}}}}`})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Caller{Principal: policy.Principal{ARN: u.ARN, Account: acct, Type: policy.User, Username: "bob", UserID: u.ID,
+		Tags: []policy.Tag{{Key: "team", Value: "live"}}}}
+	c.Context.Set("aws:SourceIp", "192.0.2.7")
+	tagged := func(team string) func(*policy.Context) {
+		return func(pc *policy.Context) { pc.Set("aws:ResourceTag/team", team) }
+	}
+	var tr Trace
+	for request := range 2 {
+		tctx := WithTrace(ctx, &tr)
+		for i, team := range []string{"live", "other", "live"} {
+			d, err := az.Authorize(tctx, c, Check{Action: "ivs:GetChannel", Resource: "*", Context: tagged(team)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := team == "live"; d.Allowed() != want {
+				t.Fatalf("request %d, check %d (team %s): allowed %v", request, i, team, d.Allowed())
+			}
+		}
+		checks := tr.Checks()
+		if len(checks) != 3 {
+			t.Fatalf("%d checks traced", len(checks))
+		}
+		for i, team := range []string{"live", "other", "live"} {
+			v, _ := checks[i].Context.Get("aws:ResourceTag/team")
+			ip, _ := checks[i].Context.Get("aws:SourceIp")
+			if len(v) != 1 || v[0] != team || len(ip) != 1 {
+				t.Fatalf("check %d recorded %v, %v", i, v, ip)
+			}
+		}
+		if checks[0].Context != &tr.ctxs[0] || checks[1].Context != &tr.ctxs[1] || checks[2].Context == &tr.ctxs[0] || checks[2].Context == &tr.ctxs[1] {
+			t.Fatal("the checks' contexts are not the trace's two and one of their own")
+		}
+		if _, ok := c.Context.Get("aws:ResourceTag/team"); ok || c.Context.Len() != 1 {
+			t.Fatal("a check's key went into the caller's context")
+		}
+		s := tr.Release()
+		tr = Trace{}
+		tr.Reuse(s)
+	}
+	// A traced check allocates no context once the storage is there; an
+	// untraced one allocates its copy.
+	live := tagged("live")
+	traced := testing.AllocsPerRun(100, func() {
+		if _, err := az.Authorize(WithTrace(ctx, &tr), c, Check{Action: "ivs:GetChannel", Resource: "*", Context: live}); err != nil {
+			t.Fatal(err)
+		}
+		s := tr.Release()
+		tr = Trace{}
+		tr.Reuse(s)
+	})
+	untraced := testing.AllocsPerRun(100, func() {
+		if _, err := az.Authorize(ctx, c, Check{Action: "ivs:GetChannel", Resource: "*", Context: live}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if traced >= untraced {
+		t.Fatalf("a traced check allocates %v times, an untraced one %v", traced, untraced)
+	}
+}

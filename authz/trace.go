@@ -16,6 +16,52 @@ type Trace struct {
 	// first holds the checks of a request that makes few, as most do,
 	// so that recording them allocates nothing.
 	first [2]Checked
+	// ctxs are the contexts of checks that add keys of their own, the
+	// first nctx in use (checkContext); their storage can outlive the
+	// request (TraceStorage).
+	ctxs [2]policy.Context
+	nctx int
+}
+
+// TraceStorage is the storage of a Trace's check contexts, taken from a
+// trace whose request is over (Release) for the next request's trace
+// (Reuse): a server that pools its requests' traces allocates no check
+// context for most requests.
+type TraceStorage struct{ ctxs [2]policy.Context }
+
+// Release empties the trace's check contexts and returns their storage.
+// The trace's checks must no longer be read.
+func (t *Trace) Release() TraceStorage {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := TraceStorage{ctxs: t.ctxs}
+	for i := range s.ctxs {
+		s.ctxs[i].Reset()
+	}
+	t.ctxs, t.nctx = [2]policy.Context{}, 0
+	return s
+}
+
+// Reuse gives an empty trace the storage a trace released.
+func (t *Trace) Reuse(s TraceStorage) {
+	t.mu.Lock()
+	t.ctxs = s.ctxs
+	t.mu.Unlock()
+}
+
+// checkContext returns a copy of base with room for n more keys, for a
+// check that adds its own: in the trace's storage while it has some.
+func (t *Trace) checkContext(base *policy.Context, n int) *policy.Context {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.nctx == len(t.ctxs) {
+		pc := base.CloneGrow(n)
+		return &pc
+	}
+	pc := &t.ctxs[t.nctx]
+	t.nctx++
+	pc.CopyGrow(base, n)
+	return pc
 }
 
 // Checked is one check and its decision, with everything that went into

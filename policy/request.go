@@ -227,6 +227,16 @@ func (c *Context) Reset() {
 // maxReusedKeys bounds the storage Reset keeps.
 const maxReusedKeys = 32
 
+// CopyGrow makes c a copy of src with room for n more keys without
+// growing, in c's storage when it has room (CloneGrow's, reusing c's).
+func (c *Context) CopyGrow(src *Context, n int) {
+	if cap(c.entries) < len(src.entries)+n {
+		*c = src.CloneGrow(n)
+		return
+	}
+	c.entries = append(c.entries[:0], src.entries...)
+}
+
 // CloneGrow returns a copy of c with room for n more keys without
 // growing: a check that adds its own keys (aws:ResourceTag/…) to a
 // caller's adds them to a copy. The copy shares the values' strings and

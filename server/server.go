@@ -357,11 +357,12 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		}
 		s.record(ex, sw)
 		s.finish(ex)
-		form, callerCtx := ex.form, ex.caller.Context
+		form, callerCtx, checkCtxs := ex.form, ex.caller.Context, ex.Trace.Release()
 		form.reset()
 		callerCtx.Reset()
 		*st = exchangeState{} // pooled zero, holding nothing of the request
 		st.ex.form, st.ex.caller.Context = form, callerCtx
+		st.ex.Trace.Reuse(checkCtxs)
 		exchangeStates.Put(st)
 	}()
 	body, err := readBody(w, r)
