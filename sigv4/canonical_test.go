@@ -217,3 +217,42 @@ func TestDeriveSigningKeyMatchesHMAC(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeSignature: decodeSignature reads 64 hex digits of either case
+// as encoding/hex does, and refuses any other byte anywhere, and any
+// other length; isHexString agrees with isHex on every byte.
+func TestDecodeSignature(t *testing.T) {
+	want := make([]byte, 32)
+	for i := range want {
+		want[i] = byte(i*37 + 11)
+	}
+	valid := hex.EncodeToString(want)
+	for _, s := range []string{valid, strings.ToUpper(valid)} {
+		var got [32]byte
+		if !decodeSignature(&got, s) || !bytes.Equal(got[:], want) {
+			t.Fatalf("decodeSignature(%s) = %x", s, got)
+		}
+	}
+	for c := range 256 {
+		if isHexString(string([]byte{byte(c)})) != isHex(byte(c)) {
+			t.Errorf("isHexString(%q) disagrees with isHex", byte(c))
+		}
+		if isHex(byte(c)) {
+			continue
+		}
+		for _, at := range []int{0, 1, 31, 62, 63} {
+			bad := []byte(valid)
+			bad[at] = byte(c)
+			var got [32]byte
+			if decodeSignature(&got, string(bad)) {
+				t.Fatalf("decodeSignature took byte %#x at %d", c, at)
+			}
+		}
+	}
+	var got [32]byte
+	for _, s := range []string{"", valid[:62], valid + "00"} {
+		if decodeSignature(&got, s) {
+			t.Errorf("decodeSignature took %d digits", len(s))
+		}
+	}
+}
