@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -41,7 +42,10 @@ INGEST_ENDPOINT being the channel's ingestEndpoint. A principal over
 ThrottlingException (IVS; HTTP 429). Unless GOGC is set, the garbage
 collector lets the heap grow by 256 MB beyond the live data before it
 collects (by at most four times the live data, and by at least the live
-data, as GOGC=100 does). SIGINT or SIGTERM stops the server gracefully.`,
+data, as GOGC=100 does). Unless GOMAXPROCS is set, it runs four Go
+processors per CPU: a request queued on a processor whose thread the kernel
+has paused for another program is taken by another. SIGINT or SIGTERM stops
+the server gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := bindEnv(cmd.Flags()); err != nil {
@@ -95,6 +99,7 @@ func runServer(ctx context.Context, cfg server.Config, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	defer runtime.GOMAXPROCS(raiseProcs(os.Getenv)) // as it was, for a caller that goes on
 	return srv.Run(ctx)
 }
 
