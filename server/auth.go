@@ -33,10 +33,12 @@ type authenticator struct {
 	// times formats the time keys of the requests' context.
 	times timeStrings
 	gen   *atomic.Uint64 // bumped on every committed write
-	// usage is where key usage is recorded, and usageWrites bounds the
-	// writes in flight.
-	usage       store.Store
-	usageWrites chan struct{}
+	// usage is where key usage is recorded; uses holds the writes
+	// waiting for the next batch, and flushing is set while a goroutine
+	// gathers and writes them (writeUse).
+	usage    store.Store
+	uses     chan usageWrite
+	flushing atomic.Bool
 	// trusted says whether cached keys may be used now (see
 	// Server.watchStore).
 	trusted func() bool
@@ -86,7 +88,7 @@ const (
 // recording their use in usage (a store whose writes invalidate no cache).
 func newAuthenticator(st, usage store.Store, box *seal.Box, now func() time.Time, gen *atomic.Uint64) *authenticator {
 	return &authenticator{
-		st: st, usage: usage, usageWrites: make(chan struct{}, maxUsageWrites),
+		st: st, usage: usage, uses: make(chan usageWrite, maxPendingUses),
 		box: box, now: now, gen: gen, trusted: func() bool { return true },
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
 		cache:    cachemap.New[string, *keyEntry](maxCachedKeys),
@@ -190,10 +192,10 @@ const usageInterval = time.Minute
 
 // recordUse notes the key's last use for GetAccessKeyLastUsed, at most
 // once per usageInterval per key so that requests do not all write. The
-// write happens after the request, on a goroutine of its own (at most
-// maxUsageWrites at once; a use that finds them all busy goes unrecorded
-// until the next interval), through the store without the commit hook:
-// no cache depends on usage records.
+// write happens after the request, in the next batch (writeUse; a use
+// that finds maxPendingUses waiting goes unrecorded until the next
+// interval), through the store without the commit hook: no cache depends
+// on usage records.
 func (a *authenticator) recordUse(e *keyEntry, scope sigv4.Scope) {
 	now := a.now()
 	if !claimUse(e.used, now) {
@@ -252,29 +254,83 @@ func claimUse(last *atomic.Int64, now time.Time) bool {
 	return last.CompareAndSwap(t, now.UnixNano())
 }
 
-// writeUse runs write in a transaction of the usage store, on a goroutine
-// of its own with a context of its own, unless maxUsageWrites writes are
-// already in flight (the use then goes unrecorded until the next
-// interval). The context carries nothing of the request's: the request's
-// trace is pooled with its exchange (exchangeState), and the write
-// outlives it.
-func (a *authenticator) writeUse(write func(ctx context.Context, tx store.Tx) error) {
+// usageWrite records one use in a transaction of the usage store; it
+// returns store.ErrNotFound when what was used is gone.
+type usageWrite func(ctx context.Context, tx store.Tx) error
+
+// Usage writes are gathered for usageBatchDelay and written in one
+// transaction of at most maxUsageBatch; at most maxPendingUses wait.
+// Each key's first use in a minute is written, so thousands of active
+// keys make hundreds of writes a second: one commit each cost a shared
+// PostgreSQL a commit apiece (BENCHMARKS.md, ninth session).
+const (
+	usageBatchDelay = 100 * time.Millisecond
+	maxUsageBatch   = 1000
+	maxPendingUses  = 10000
+)
+
+// writeUse has write done in the next batch of the usage store, after
+// the request, unless maxPendingUses are already waiting (the use then
+// goes unrecorded until the next interval). A goroutine gathers the
+// writes of usageBatchDelay, writes them in one transaction with a
+// context of its own — the request's trace is pooled with its exchange
+// (exchangeState), and the write outlives it — and ends when none wait.
+func (a *authenticator) writeUse(write usageWrite) {
 	select {
-	case a.usageWrites <- struct{}{}:
+	case a.uses <- write:
 	default:
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	go func() {
-		defer func() { <-a.usageWrites }()
-		defer cancel()
-		// A failure to record usage must not fail anything.
-		_ = a.usage.Update(ctx, func(tx store.Tx) error { return write(ctx, tx) })
-	}()
+	if a.flushing.CompareAndSwap(false, true) {
+		go a.flushUses()
+	}
 }
 
-// maxUsageWrites bounds the usage writes in flight.
-const maxUsageWrites = 4
+// flushUses writes the waiting uses in batches until none wait.
+func (a *authenticator) flushUses() {
+	batch := make([]usageWrite, 0, 64)
+	for {
+		time.Sleep(usageBatchDelay)
+		batch = batch[:0]
+	gather:
+		for len(batch) < maxUsageBatch {
+			select {
+			case w := <-a.uses:
+				batch = append(batch, w)
+			default:
+				break gather
+			}
+		}
+		if len(batch) > 0 {
+			a.storeUses(batch)
+		}
+		if len(a.uses) > 0 {
+			continue
+		}
+		a.flushing.Store(false)
+		// A use sent after the last look, before the flag was cleared,
+		// found it set and started no goroutine: this one goes on.
+		if len(a.uses) == 0 || !a.flushing.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// storeUses writes a batch of uses in one transaction. A use of
+// something gone is skipped; a failure loses the batch, and must not
+// fail anything else.
+func (a *authenticator) storeUses(batch []usageWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = a.usage.Update(ctx, func(tx store.Tx) error {
+		for _, w := range batch {
+			if err := w(ctx, tx); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // expiredToken is AWS's answer for a session past its expiry.
 func expiredToken() *awserr.Error {
