@@ -84,10 +84,10 @@ func (ex *exchange) Action() string {
 // that exchangeStates hands from one request to the next. serveExchange
 // zeroes it (but for the emptied storage of exchange.form, of the
 // caller's request context and of the trace's check contexts) before it
-// goes back, so that it holds nothing
-// of the request before; nothing keeps a pointer into it once the request is recorded
-// and reported (finish). A key's usage write, which outlives the request,
-// runs on a context of its own (authenticator.writeUse).
+// goes back, so that it holds nothing of the request before; nothing
+// keeps a pointer into it once the request is recorded and reported
+// (finish). A key's usage write, which outlives the request, runs on a
+// context of its own (authenticator.writeUse).
 type exchangeState struct {
 	ex exchange
 	sw statusWriter
