@@ -9,7 +9,7 @@ import "runtime"
 // next turn, milliseconds later, unless another processor is free to take
 // them. With more processors than CPUs one is: under load on two CPUs
 // shared with the load generator, four per CPU cut GetCallerIdentity's
-// p99 from 21–22 ms to 7–8 ms and raised its throughput by 6–9%, for up
+// p99 from 21–22 ms to 7–8 ms and raised its throughput by 6–11%, for up
 // to a tenth more CPU time per request (BENCHMARKS.md, ninth session).
 const procsPerCPU = 4
 
