@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,32 +163,19 @@ func appendRecord(b []byte, ex *exchange, eventID [16]byte) []byte {
 func appendChecks(b []byte, t *authz.Trace) []byte {
 	checks := t.Checks()
 	b = binary.AppendUvarint(b, uint64(len(checks)))
+	var scratch [16]policyRef // a check consults a few policies, most often
+	refs := scratch[:0]
 	for i := range checks {
 		c := &checks[i]
 		b = appendStr(b, c.Action)
 		b = appendStr(b, c.Resource)
 		b = append(b, byte(c.Decision.Outcome))
 		b = appendStr(b, authz.DenialReason(c.Action, &c.Decision))
-		pols := &c.Policies
-		n := len(pols.Identity) + len(pols.Session)
-		for _, p := range []*policy.Compiled{pols.Boundary, c.ResourcePolicy} {
-			if p != nil {
-				n++
-			}
-		}
-		b = binary.AppendUvarint(b, uint64(n))
+		refs = checkPolicies(refs[:0], c)
+		b = binary.AppendUvarint(b, uint64(len(refs)))
 		var ids frontCoder
-		for _, p := range pols.Identity {
-			b = ids.append(append(b, byte(policy.SourceIdentity)), p.ID)
-		}
-		if pols.Boundary != nil {
-			b = ids.append(append(b, byte(policy.SourceBoundary)), pols.Boundary.ID)
-		}
-		for _, p := range pols.Session {
-			b = ids.append(append(b, byte(policy.SourceSession)), p.ID)
-		}
-		if c.ResourcePolicy != nil {
-			b = ids.append(append(b, byte(policy.SourceResource)), c.ResourcePolicy.ID)
+		for _, r := range refs {
+			b = ids.append(append(b, byte(r.src)), r.id)
 		}
 		sts := c.Decision.Statements()
 		b = binary.AppendUvarint(b, uint64(len(sts)))
@@ -195,8 +183,8 @@ func appendChecks(b []byte, t *authz.Trace) []byte {
 			b = append(b, byte(st.Source))
 			// The statement's policy by its place in the list (from 1),
 			// or 0 and its id.
-			if at := policyIndex(c, st.Source, st.PolicyID); at > 0 {
-				b = binary.AppendUvarint(b, uint64(at))
+			if at := slices.Index(refs, policyRef{st.Source, st.PolicyID}); at >= 0 {
+				b = binary.AppendUvarint(b, uint64(at+1))
 			} else {
 				b = appendStr(binary.AppendUvarint(b, 0), st.PolicyID)
 			}
@@ -219,35 +207,29 @@ func appendChecks(b []byte, t *authz.Trace) []byte {
 	return b
 }
 
-// policyIndex returns the place (from 1) of the policy of source and id
-// in the list appendChecks writes for c, or 0 when it is not there.
-func policyIndex(c *authz.Checked, src policy.Source, id string) int {
+// policyRef is a policy a check consulted, as a record names it.
+type policyRef struct {
+	src policy.Source
+	id  string
+}
+
+// checkPolicies appends the policies c consulted, in the order a record
+// lists them: identity, boundary, session, resource.
+func checkPolicies(dst []policyRef, c *authz.Checked) []policyRef {
 	pols := &c.Policies
-	at := 0
-	find := func(s policy.Source, p *policy.Compiled) bool {
-		if p == nil {
-			return false
-		}
-		at++
-		return s == src && p.ID == id
-	}
 	for _, p := range pols.Identity {
-		if find(policy.SourceIdentity, p) {
-			return at
-		}
+		dst = append(dst, policyRef{policy.SourceIdentity, p.ID})
 	}
-	if find(policy.SourceBoundary, pols.Boundary) {
-		return at
+	if p := pols.Boundary; p != nil {
+		dst = append(dst, policyRef{policy.SourceBoundary, p.ID})
 	}
 	for _, p := range pols.Session {
-		if find(policy.SourceSession, p) {
-			return at
-		}
+		dst = append(dst, policyRef{policy.SourceSession, p.ID})
 	}
-	if find(policy.SourceResource, c.ResourcePolicy) {
-		return at
+	if p := c.ResourcePolicy; p != nil {
+		dst = append(dst, policyRef{policy.SourceResource, p.ID})
 	}
-	return 0
+	return dst
 }
 
 // frontCoder writes a list of strings each as the length of the prefix
@@ -304,44 +286,24 @@ func appendContextKey(b []byte, k string, multi bool) []byte {
 	return b
 }
 
-// contextKeyCode returns the number of k (contextKeys), or that of its
-// prefix and the rest of it (contextKeyPrefixes), or 0 and k. A switch
-// (which the compiler makes a search by length and bytes) instead of a
-// loop over the lists: it runs for every key of every check recorded.
-func contextKeyCode(k string) (int, string) {
-	switch k {
-	case "aws:CurrentTime":
-		return 1, ""
-	case "aws:EpochTime":
-		return 2, ""
-	case "aws:SecureTransport":
-		return 3, ""
-	case "aws:RequestedRegion":
-		return 4, ""
-	case "aws:SourceIp":
-		return 5, ""
-	case "aws:MultiFactorAuthPresent":
-		return 6, ""
-	case "aws:MultiFactorAuthAge":
-		return 7, ""
-	case "aws:TokenIssueTime":
-		return 8, ""
-	case "aws:SourceIdentity":
-		return 9, ""
-	case "aws:TagKeys":
-		return 10, ""
-	case "aws:UserAgent":
-		return 11, ""
-	case "aws:CalledVia":
-		return 12, ""
-	case "aws:ViaAWSService":
-		return 13, ""
+// contextKeyCodes numbers the keys of contextKeys (from 1).
+var contextKeyCodes = func() map[string]int {
+	m := make(map[string]int, len(contextKeys))
+	for i, k := range contextKeys {
+		m[k] = i + 1
 	}
-	if len(k) > 4 && k[:4] == "aws:" {
-		for i, prefix := range contextKeyPrefixes {
-			if rest, ok := strings.CutPrefix(k, prefix); ok {
-				return len(contextKeys) + i + 1, rest
-			}
+	return m
+}()
+
+// contextKeyCode returns the number of k (contextKeys), or that of its
+// prefix and the rest of it (contextKeyPrefixes), or 0 and k.
+func contextKeyCode(k string) (int, string) {
+	if code, ok := contextKeyCodes[k]; ok {
+		return code, ""
+	}
+	for i, prefix := range contextKeyPrefixes {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			return len(contextKeys) + i + 1, rest
 		}
 	}
 	return 0, k

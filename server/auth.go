@@ -128,11 +128,9 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	}
 	a.recordUse(e, signed.Scope)
 	c := dst
-	// The context's storage is dst's, kept from the request before
-	// (exchangeState).
-	pc := c.Context
-	pc.Reset()
-	*c = authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region, Context: pc}
+	// The context keeps dst's storage, emptied with the request before
+	// (exchangeState.reset).
+	*c = authz.Caller{Principal: e.principal, AccessKeyID: e.key.ID, Region: signed.Scope.Region, Context: c.Context}
 	now := a.now()
 	c.DeferContext(func(pc *policy.Context) { fillContext(pc, r, signed, now, &a.times) })
 	return c, nil
@@ -304,12 +302,9 @@ func (a *authenticator) flushUses() {
 		if len(batch) > 0 {
 			a.storeUses(batch)
 		}
-		if len(a.uses) > 0 {
-			continue
-		}
 		a.flushing.Store(false)
-		// A use sent after the last look, before the flag was cleared,
-		// found it set and started no goroutine: this one goes on.
+		// Uses sent since the last look found the flag set and started no
+		// goroutine: this one goes on, unless another took over.
 		if len(a.uses) == 0 || !a.flushing.CompareAndSwap(false, true) {
 			return
 		}

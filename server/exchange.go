@@ -82,11 +82,9 @@ func (ex *exchange) Action() string {
 
 // exchangeState is what serveExchange needs for a request, in one object
 // that exchangeStates hands from one request to the next. serveExchange
-// zeroes it (but for the emptied storage of exchange.form, of the
-// caller's request context and of the trace's check contexts) before it
-// goes back, so that it holds nothing of the request before; nothing
-// keeps a pointer into it once the request is recorded and reported
-// (finish). A key's usage write, which outlives the request, runs on a
+// resets it before it goes back, so that it holds nothing of the request
+// before; nothing keeps a pointer into it once the request is recorded
+// and reported (finish). A key's usage write, which outlives the request, runs on a
 // context of its own (authenticator.writeUse).
 type exchangeState struct {
 	ex exchange
@@ -94,6 +92,19 @@ type exchangeState struct {
 }
 
 var exchangeStates = sync.Pool{New: func() any { return new(exchangeState) }}
+
+// reset zeroes st for the next request but for the storage it keeps,
+// emptied: the query parameters' map, the caller's request context and
+// the trace's check contexts.
+func (st *exchangeState) reset() {
+	ex := &st.ex
+	form, callerCtx, checkCtxs := ex.form, ex.caller.Context, ex.Trace.Release()
+	form.reset()
+	callerCtx.Reset()
+	*st = exchangeState{}
+	st.ex.form, st.ex.caller.Context = form, callerCtx
+	st.ex.Trace.Reuse(checkCtxs)
+}
 
 // statusWriter records the status code a handler sends. When buffered,
 // it also keeps the response until send: the server makes the request's

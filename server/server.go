@@ -345,7 +345,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // console session) and answers it.
 func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve func(ctx context.Context, sw *statusWriter, body []byte, ex *exchange)) {
 	start := time.Now()
-	st := exchangeStates.Get().(*exchangeState) // zero (see below)
+	st := exchangeStates.Get().(*exchangeState) // reset (see below)
 	ex, sw := &st.ex, &st.sw
 	ex.ID, ex.Start, ex.R = audit.NewRequestID(start), start, r
 	sw.ResponseWriter, sw.buffered, sw.dates = w, s.audit != nil, &s.dates
@@ -357,12 +357,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 		}
 		s.record(ex, sw)
 		s.finish(ex)
-		form, callerCtx, checkCtxs := ex.form, ex.caller.Context, ex.Trace.Release()
-		form.reset()
-		callerCtx.Reset()
-		*st = exchangeState{} // pooled zero, holding nothing of the request
-		st.ex.form, st.ex.caller.Context = form, callerCtx
-		st.ex.Trace.Reuse(checkCtxs)
+		st.reset()
 		exchangeStates.Put(st)
 	}()
 	body, err := readBody(w, r)
