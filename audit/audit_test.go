@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/store"
-	"github.com/gatehouse-iam/gatehouse/store/sqlite"
 )
 
 func TestQueryParameters(t *testing.T) {
@@ -177,11 +176,7 @@ func sampleEvent(reqID, eventID string, at time.Time) *Event {
 func TestRecorder(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "audit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestStore(t, dir)
 	var sink bytes.Buffer
 	open := func() *Recorder {
 		r, err := Open(ctx, Options{Dir: dir, Store: st, Sink: &sink, Interval: time.Hour, Expand: testExpand})
@@ -291,5 +286,64 @@ func TestExplainRootAllow(t *testing.T) {
 	var b bytes.Buffer
 	if err := Explain(&b, ev); err != nil || !strings.Contains(b.String(), "none needed") || strings.Contains(b.String(), "To change") {
 		t.Errorf("%v\n%s", err, b.String())
+	}
+}
+
+// TestMovedLines: the mover writes each entry's head into its stored line
+// (account, request id, event id), and names each account's batch after
+// its newest event.
+func TestMovedLines(t *testing.T) {
+	ctx := context.Background()
+	r, st := openTestRecorder(t)
+	base := time.Now().Add(-time.Minute)
+	newest := map[string]string{}
+	var heads []string
+	for i, acct := range []string{"111122223333", "444455556666", "111122223333", "", "444455556666"} {
+		at := base.Add(time.Duration(i) * time.Second)
+		reqID := NewRequestID(at)
+		id := [16]byte{byte(i), 0xff, 2, 3, 4, 5, 0xff, 7, 0xff, 9, 10, 11, 12, 13, 14, 15}
+		entry := AppendHead(nil, &Head{Account: acct, RequestID: reqID, EventID: id})
+		entry = fmt.Appendf(entry, "%s %s %d", reqID, EventIDFrom(id), at.UnixNano())
+		if err := r.Record(entry, at); err != nil {
+			t.Fatal(err)
+		}
+		newest[acct] = EventIDFrom(id)
+		a := acct
+		if a == "" {
+			a = "-"
+		}
+		heads = append(heads, fmt.Sprintf("%d %s %s %s ", at.UnixNano(), a, reqID, EventIDFrom(id)))
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var br batchReader
+	defer br.close()
+	var stored []string
+	for acct, id := range newest {
+		var items []store.Item
+		err := st.View(ctx, func(tx store.Tx) error {
+			var err error
+			items, err = tx.List(ctx, Partition(acct), eventsPrefix, "", 10)
+			return err
+		})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("account %q: %d batches, %v", acct, len(items), err)
+		}
+		if !strings.HasSuffix(items[0].Key, "/"+id) {
+			t.Errorf("account %q: batch %s, want it named after %s", acct, items[0].Key, id)
+		}
+		text, err := br.text(items[0].Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+			stored = append(stored, l[:strings.IndexByte(l, compactMark)])
+		}
+	}
+	slices.Sort(stored)
+	slices.Sort(heads)
+	if !slices.Equal(stored, heads) {
+		t.Errorf("stored heads\n%q\nwant\n%q", stored, heads)
 	}
 }

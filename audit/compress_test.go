@@ -17,12 +17,7 @@ import (
 // before compression) are read as well, by Lookup and ByRequestID alike.
 func TestStoredBatchesAreCompressed(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st := openTestStore(t, dir)
-	r, err := Open(ctx, Options{Dir: dir, Store: st, Interval: time.Hour, Expand: testExpand})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, st := openTestRecorder(t)
 	base := time.Now().Add(-time.Hour)
 	var compressed []string
 	for i := range 50 {
@@ -50,7 +45,7 @@ func TestStoredBatchesAreCompressed(t *testing.T) {
 	}
 
 	var values [][]byte
-	err = st.View(ctx, func(tx store.Tx) error {
+	err := st.View(ctx, func(tx store.Tx) error {
 		items, err := tx.List(ctx, Partition("123456789012"), eventsPrefix, "", 100)
 		for _, it := range items {
 			values = append(values, it.Value)
@@ -131,6 +126,20 @@ func TestCorruptBatchFailsTheLookup(t *testing.T) {
 	if _, err := testReader(st).ByRequestID(ctx, NewRequestID(now)); err == nil || errors.Is(err, ErrNotFound) {
 		t.Errorf("ByRequestID over a corrupt batch: %v, want a decoding error", err)
 	}
+}
+
+// openTestRecorder opens a Recorder that moves only when flushed, over a
+// store of its own, closed when the test ends.
+func openTestRecorder(t *testing.T) (*Recorder, *sqlite.DB) {
+	t.Helper()
+	dir := t.TempDir()
+	st := openTestStore(t, dir)
+	r, err := Open(context.Background(), Options{Dir: dir, Store: st, Interval: time.Hour, Expand: testExpand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, st
 }
 
 // openTestStore opens audit.db in dir, closed when the test ends.

@@ -50,28 +50,28 @@ func AppendHead(b []byte, h *Head) []byte {
 
 var errHead = errors.New("audit: malformed journal entry head")
 
-// splitEntry returns the head of a journal entry, as strings, and the
-// record after it.
-func splitEntry(entry []byte) (account, requestID, eventID string, rec []byte, err error) {
-	str := func() string {
+// splitEntry returns the head of a journal entry, its fields in entry's
+// storage (the event id's bytes as drawn; EventIDFrom forms the id), and
+// the record after it.
+func splitEntry(entry []byte) (account, requestID []byte, eventID [16]byte, rec []byte, err error) {
+	field := func() []byte {
 		n, k := binary.Uvarint(entry)
 		if k <= 0 || n > uint64(len(entry)-k) {
 			err = errHead
-			return ""
+			return nil
 		}
-		s := string(entry[k : k+int(n)])
+		f := entry[k : k+int(n)]
 		entry = entry[k+int(n):]
-		return s
+		return f
 	}
-	account = str()
+	account = field()
 	if err == nil {
-		requestID = str()
+		requestID = field()
 	}
 	if err != nil || len(entry) < 16 {
-		return "", "", "", nil, errHead
+		return nil, nil, eventID, nil, errHead
 	}
-	eventID = EventIDFrom([16]byte(entry[:16]))
-	return account, requestID, eventID, entry[16:], nil
+	return account, requestID, [16]byte(entry[:16]), entry[16:], nil
 }
 
 // appendCompact appends a stored line's record part: the mark, then the

@@ -35,7 +35,7 @@ func FuzzSplitEntry(f *testing.F) {
 		copy(h.EventID[:], id)
 		entry := append(AppendHead(nil, &h), rec...)
 		a, r, e, got, err := splitEntry(entry)
-		if err != nil || a != account || r != requestID || e != EventIDFrom(h.EventID) || !bytes.Equal(got, rec) {
+		if err != nil || string(a) != account || string(r) != requestID || e != h.EventID || !bytes.Equal(got, rec) {
 			t.Fatalf("splitEntry(AppendHead(%+v) + %q) = %q %q %q %q, %v", h, rec, a, r, e, got, err)
 		}
 		for n := range len(entry) - len(rec) {

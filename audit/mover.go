@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"strconv"
 )
 
 // mover holds the buffers of moving journal records into the store,
@@ -16,6 +17,26 @@ type mover struct {
 	sink  []byte
 	// vals holds the stored values of the last batch, to be reused.
 	vals batchBuffers
+	// accounts holds the account ids met, so that each record's is not a
+	// string of its own.
+	accounts map[string]string
+}
+
+// maxInterned bounds mover.accounts; past it, the map starts again.
+const maxInterned = 4096
+
+// account returns b as a string, the same string for every record of an
+// account.
+func (m *mover) account(b []byte) string {
+	if a, ok := m.accounts[string(b)]; ok {
+		return a
+	}
+	if m.accounts == nil || len(m.accounts) >= maxInterned {
+		m.accounts = make(map[string]string)
+	}
+	a := string(b)
+	m.accounts[a] = a
+	return a
 }
 
 // span is one line in mover.text.
@@ -60,14 +81,23 @@ func (r *Recorder) moveLocked(ctx context.Context, replay bool) error {
 func (r *Recorder) addRecord(m *mover, rec journalRecord) {
 	var l line
 	var compact []byte
+	start := len(m.text)
 	switch rec.kind {
 	case kindEntry:
-		var err error
-		l.account, l.requestID, l.eventID, compact, err = splitEntry(rec.payload)
+		account, requestID, id, c, err := splitEntry(rec.payload)
 		if err != nil {
 			r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
 			return
 		}
+		// The line's head is written from the entry's bytes; the batch
+		// needs the account, and the event id only of its newest line
+		// (storeMoved reads it from the head).
+		l.account, compact = m.account(account), c
+		m.text = strconv.AppendInt(m.text, rec.nanos, 10)
+		m.text = append(m.text, ' ')
+		m.text = appendFieldBytes(m.text, account)
+		m.text = appendFieldBytes(m.text, requestID)
+		m.text = append(appendUUID(m.text, eventUUID(id)), ' ')
 	case kindCompact:
 		ev, err := r.opts.Expand(rec.payload)
 		if err != nil {
@@ -75,6 +105,7 @@ func (r *Recorder) addRecord(m *mover, rec journalRecord) {
 			return
 		}
 		l.account, l.requestID, l.eventID, compact = ev.RecipientAccountID, ev.RequestID, ev.EventID, rec.payload
+		m.text = appendLineHead(m.text, rec.nanos, l.account, l.requestID, l.eventID)
 	default:
 		r.log.Warn("audit: skipped a journal record of an unknown kind", "kind", rec.kind)
 		return
@@ -87,8 +118,6 @@ func (r *Recorder) addRecord(m *mover, rec journalRecord) {
 			m.sink = append(ev.AppendJSON(m.sink), '\n')
 		}
 	}
-	start := len(m.text)
-	m.text = appendLineHead(m.text, rec.nanos, l.account, l.requestID, l.eventID)
 	m.text = appendCompact(m.text, compact)
 	l.nanos = rec.nanos
 	m.spans = append(m.spans, span{l: l, start: start, end: len(m.text)})

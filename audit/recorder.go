@@ -252,6 +252,14 @@ func appendField(b []byte, s string) []byte {
 	return append(append(b, s...), ' ')
 }
 
+// appendFieldBytes is appendField of a field in bytes.
+func appendFieldBytes(b, f []byte) []byte {
+	if len(f) == 0 {
+		return append(b, '-', ' ')
+	}
+	return append(append(b, f...), ' ')
+}
+
 // prefault faults in the journal's pages ahead of the writers (see
 // journal.go) whenever they wake it, until ctx ends.
 func (r *Recorder) prefault(ctx context.Context) {

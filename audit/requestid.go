@@ -2,7 +2,6 @@ package audit
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"time"
 )
@@ -32,8 +31,19 @@ func NewEventID() string {
 }
 
 func formatUUID(b [16]byte) string {
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	var s [36]byte
+	return string(appendUUID(s[:0], b))
+}
+
+// appendUUID appends b in the UUID form, 8-4-4-4-12 hex digits.
+func appendUUID(dst []byte, b [16]byte) []byte {
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return dst
 }
 
 // RequestTime returns the time a request id of NewRequestID was made, to
@@ -53,7 +63,12 @@ func RequestTime(id string) (time.Time, bool) {
 // bytes: an event's id is drawn when its request is journaled, and formed
 // when the event is built.
 func EventIDFrom(b [16]byte) string {
+	return formatUUID(eventUUID(b))
+}
+
+// eventUUID sets the version and variant bits of an event id's bytes.
+func eventUUID(b [16]byte) [16]byte {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
+	return b
 }

@@ -75,7 +75,9 @@ func parseBatchKey(k string) (oldest, newest int64, ok bool) {
 // the event's compact record ("~" and the record escaped, entry.go) or, as earlier
 // releases stored it, its JSON; the empty account is "-".
 type line struct {
-	nanos                       int64
+	nanos int64
+	// account, requestID and eventID are the head's fields; a line the
+	// mover builds has its account only (its raw head has all three).
 	account, requestID, eventID string
 	raw                         []byte
 	// json is the event's JSON, or rec its record (escaped, entry.go)
@@ -202,7 +204,13 @@ func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []
 			val = buf.packed
 		}
 		newest := ls[len(ls)-1]
-		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, newest.eventID), val})
+		id := newest.eventID
+		if id == "" { // the mover's lines carry their event id in their head only
+			if l, ok := parseLine(newest.raw); ok {
+				id = l.eventID
+			}
+		}
+		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, id), val})
 	}
 	err := st.Update(ctx, func(tx store.Tx) error {
 		for _, r := range recs {

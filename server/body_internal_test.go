@@ -28,6 +28,8 @@ func TestReadBody(t *testing.T) {
 		{"too large, announced", big, int64(len(big)), "", true},
 		{"too large, unannounced", big, -1, "", true},
 		{"too large, announced small", big, 10, "", true},
+		{"at the limit, announced small", big[1:], 10, big[1:], false},
+		{"at the limit, announced", big[1:], maxBodyBytes, big[1:], false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/", nil)

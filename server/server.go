@@ -372,13 +372,14 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, serve fun
 // the size its Content-Length announces (io.ReadAll starts at 512 bytes
 // and doubles).
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	n := r.ContentLength
 	if n < 0 || n > maxBodyBytes {
-		return io.ReadAll(body)
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	}
+	// A body of a length announced within the limit needs no
+	// MaxBytesReader: net/http ends it at that length.
 	b := make([]byte, n+1) // one more, to see the end of the body
-	m, err := io.ReadFull(body, b)
+	m, err := io.ReadFull(r.Body, b)
 	switch {
 	case err == io.ErrUnexpectedEOF || err == io.EOF:
 		return b[:m], nil
@@ -386,8 +387,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	// More than announced (net/http stops a body at its Content-Length,
-	// but a handler may be given another reader).
-	rest, err := io.ReadAll(body)
+	// but a handler may be given another reader): read on to the limit.
+	rest, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes-n-1))
 	return append(b, rest...), err
 }
 

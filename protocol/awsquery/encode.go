@@ -65,7 +65,7 @@ func WriteResult(w http.ResponseWriter, namespace, action, requestID string, out
 		}
 	}
 	b.WriteString(`<ResponseMetadata><RequestId>`)
-	xml.EscapeText(b, []byte(requestID))
+	escapeXMLString(b, requestID)
 	b.WriteString(`</RequestId></ResponseMetadata></`)
 	b.WriteString(action)
 	b.WriteString(`Response>`)
@@ -98,11 +98,11 @@ func WriteError(w http.ResponseWriter, namespace, requestID string, e *awserr.Er
 		typ = "Receiver"
 	}
 	b.WriteString(`<ErrorResponse xmlns="` + namespace + `"><Error><Type>` + typ + `</Type><Code>`)
-	xml.EscapeText(&b, []byte(e.Code))
+	escapeXMLString(&b, e.Code)
 	b.WriteString(`</Code><Message>`)
-	xml.EscapeText(&b, []byte(e.Message))
+	escapeXMLString(&b, e.Message)
 	b.WriteString(`</Message></Error><RequestId>`)
-	xml.EscapeText(&b, []byte(requestID))
+	escapeXMLString(&b, requestID)
 	b.WriteString(`</RequestId></ErrorResponse>`)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", requestID)

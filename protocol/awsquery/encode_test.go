@@ -1,8 +1,12 @@
 package awsquery
 
 import (
+	"bytes"
+	"encoding/xml"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/awserr"
 )
 
 type userResult struct {
@@ -52,6 +56,23 @@ func TestWriteResultReusesItsScratch(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("%d %s: %v\n got %s\nwant %s", i, tc.action, err, got, tc.want)
+		}
+	}
+}
+
+// TestWriteErrorEscapes: an error's code, message and request id are
+// escaped as encoding/xml escapes character data, invalid UTF-8 included.
+func TestWriteErrorEscapes(t *testing.T) {
+	for _, s := range []string{"plain-1", `a <b> & "c" 'd'`, "tab\tnew\nline\r", "bad \xff utf-8", "\x00control"} {
+		w := httptest.NewRecorder()
+		WriteError(w, IAMNamespace, s, &awserr.Error{Code: s, Message: s})
+		var esc bytes.Buffer
+		_ = xml.EscapeText(&esc, []byte(s))
+		e := esc.String()
+		want := `<ErrorResponse xmlns="` + IAMNamespace + `"><Error><Type>Sender</Type><Code>` + e + `</Code><Message>` + e +
+			`</Message></Error><RequestId>` + e + `</RequestId></ErrorResponse>`
+		if got := w.Body.String(); got != want {
+			t.Errorf("%q:\n got %s\nwant %s", s, got, want)
 		}
 	}
 }
