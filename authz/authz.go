@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -149,7 +150,7 @@ const (
 // New returns an Authorizer reading policies from st. The store must tell
 // the Authorizer of every change through Changed; WrapStore does that.
 func New(st store.Store) *Authorizer {
-	return &Authorizer{st: st, sets: cachemap.New[setKey, *cachedSet](maxCachedSets), docs: map[docKey]*policy.Compiled{}}
+	return &Authorizer{st: st, sets: cachemap.New[setKey, *cachedSet](maxCachedSets, setKey.shardHash), docs: map[docKey]*policy.Compiled{}}
 }
 
 // WrapStore returns st wrapped so that every committed write invalidates
@@ -286,6 +287,12 @@ func principalKey(c *Caller) setKey {
 type setKey struct {
 	typ                                   policy.PrincipalType
 	account, userID, arn, source, session string
+}
+
+// shardHash is the cache's shard hash of k: its principal's ARN and its
+// session tell most keys apart.
+func (k setKey) shardHash(seed maphash.Seed) uint64 {
+	return maphash.String(seed, k.arn) ^ maphash.String(seed, k.session)
 }
 
 // cacheable reports whether the caller's policy set may be cached: its

@@ -1,12 +1,17 @@
 package cachemap
 
 import (
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
 
 func TestMap(t *testing.T) {
-	m := New[string, int](3)
+	m := New[string, int](3, String)
 	for i, k := range []string{"a", "b", "c"} {
 		m.Store(k, i)
 	}
@@ -47,4 +52,63 @@ func TestMap(t *testing.T) {
 	if _, ok := m.Load("e"); ok || m.n.Load() != 0 {
 		t.Fatal("Clear left entries")
 	}
+}
+
+// TestShardsSpread: keys spread over every shard, and a Map whose hash
+// sends every key to one shard still holds them all.
+func TestShardsSpread(t *testing.T) {
+	m := New[string, int](100_000, String)
+	for i := range 10_000 {
+		m.Store(strconv.Itoa(i), i)
+	}
+	for i := range m.shards {
+		if n := len(m.shards[i].m); n < 10_000/numShards/2 {
+			t.Errorf("shard %d holds %d of 10,000 keys", i, n)
+		}
+	}
+	one := New[string, int](100, func(string, maphash.Seed) uint64 { return 7 })
+	for i := range 50 {
+		one.Store(strconv.Itoa(i), i)
+	}
+	for i := range 50 {
+		if v, ok := one.Load(strconv.Itoa(i)); !ok || v != i {
+			t.Fatalf("Load(%d) = %v, %v", i, v, ok)
+		}
+	}
+}
+
+// BenchmarkLoad looks up the keys of a cache of a million access key ids
+// in random order: too many for the processor's caches, as the caches
+// read on every request are under load, where other requests' memory
+// pushes them out. sync.Map, which Map replaced, for comparison.
+func BenchmarkLoad(b *testing.B) {
+	const n = 1 << 20
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("AKIA%016d", i)
+	}
+	order := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	lookups := func(b *testing.B, load func(string) bool) {
+		i := 0
+		for b.Loop() {
+			if !load(keys[order[i%n]]) {
+				b.Fatal("missing")
+			}
+			i++
+		}
+	}
+	b.Run("Map", func(b *testing.B) {
+		m := New[string, *int](n, String)
+		for i, k := range keys {
+			m.Store(strings.Clone(k), &order[i])
+		}
+		lookups(b, func(k string) bool { _, ok := m.Load(k); return ok })
+	})
+	b.Run("sync.Map", func(b *testing.B) {
+		var m sync.Map
+		for i, k := range keys {
+			m.Store(strings.Clone(k), &order[i])
+		}
+		lookups(b, func(k string) bool { _, ok := m.Load(k); return ok })
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -77,7 +78,7 @@ func New(st store.Store, az *authz.Authorizer, box *seal.Box, ep Endpoints, limi
 	}
 	return &Service{st: st, authz: az, box: box, ep: ep, limits: limits, now: now, log: log,
 		channels: store.NewMemo[store.Channel](maxMemoChannels),
-		outputs:  cachemap.New[*store.Channel, *GetChannelOutput](maxSharedOutputs)}
+		outputs:  cachemap.New[*store.Channel, *GetChannelOutput](maxSharedOutputs, func(c *store.Channel, seed maphash.Seed) uint64 { return maphash.Comparable(seed, c) })}
 }
 
 // authorize requires the caller to be allowed ivs:action on resource.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"hash/maphash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -91,9 +92,9 @@ func newAuthenticator(st, usage store.Store, box *seal.Box, now func() time.Time
 		st: st, usage: usage, uses: make(chan usageWrite, maxPendingUses),
 		box: box, now: now, gen: gen, trusted: func() bool { return true },
 		verifier: sigv4.NewVerifier(now, sigv4.Options{}),
-		cache:    cachemap.New[string, *keyEntry](maxCachedKeys),
-		used:     cachemap.New[useKey, *atomic.Int64](maxCachedKeys),
-		opened:   cachemap.New[string, *sessionEntry](maxCachedSessions),
+		cache:    cachemap.New[string, *keyEntry](maxCachedKeys, cachemap.String),
+		used:     cachemap.New[useKey, *atomic.Int64](maxCachedKeys, useKey.shardHash),
+		opened:   cachemap.New[string, *sessionEntry](maxCachedSessions, cachemap.String),
 	}
 }
 
@@ -229,6 +230,11 @@ func (a *authenticator) recordRoleUse(account, roleID, region string) {
 // useKey names what a use is recorded for: an access key id (with "" in
 // b), or an account and a role id.
 type useKey struct{ a, b string }
+
+// shardHash is the cache's shard hash of k.
+func (k useKey) shardHash(seed maphash.Seed) uint64 {
+	return maphash.String(seed, k.a) ^ maphash.String(seed, k.b)
+}
 
 // useMark returns the last recorded use of k (Unix nanoseconds, 0 for
 // none). A key's cache entry keeps its mark, so that a request does not

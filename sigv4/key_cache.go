@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"crypto/subtle"
+	"hash/maphash"
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/cachemap"
@@ -11,6 +12,10 @@ import (
 type cacheKey struct {
 	accessKeyID, date, region, service string
 }
+
+// shardHash is the cache's shard hash of k: a key's signing keys (a few
+// at a time) share its shard.
+func (k cacheKey) shardHash(seed maphash.Seed) uint64 { return maphash.String(seed, k.accessKeyID) }
 
 // cacheEntry is a derived signing key and the SHA-256 of the secret it was
 // derived from, so that a rotated secret never reuses a stale key.
@@ -28,7 +33,7 @@ type keyCache struct {
 }
 
 func newKeyCache(max int) *keyCache {
-	return &keyCache{m: cachemap.New[cacheKey, *cacheEntry](max)}
+	return &keyCache{m: cachemap.New[cacheKey, *cacheEntry](max, cacheKey.shardHash)}
 }
 
 // get returns the cached key for k if it was derived from the secret whose

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"hash/maphash"
 
 	"github.com/gatehouse-iam/gatehouse/cachemap"
 )
@@ -19,6 +20,10 @@ type Memo[T any] struct {
 
 type memoKey struct{ account, key string }
 
+// shardHash is the cache's shard hash of k: keys are mostly told apart
+// without their account.
+func (k memoKey) shardHash(seed maphash.Seed) uint64 { return maphash.String(seed, k.key) }
+
 type memoEntry[T any] struct {
 	raw []byte
 	v   *T
@@ -26,7 +31,7 @@ type memoEntry[T any] struct {
 
 // NewMemo returns a Memo of at most max records.
 func NewMemo[T any](max int) *Memo[T] {
-	return &Memo[T]{m: cachemap.New[memoKey, *memoEntry[T]](max)}
+	return &Memo[T]{m: cachemap.New[memoKey, *memoEntry[T]](max, memoKey.shardHash)}
 }
 
 // Decode returns the value of the record at account/key whose stored
