@@ -71,7 +71,7 @@ type sessionEntry struct {
 type keyEntry struct {
 	gen       uint64
 	key       store.AccessKey
-	secret    *sigv4.Secret // with its derived signing keys
+	secret    sigv4.Secret // with its derived signing keys
 	principal policy.Principal
 	// used is the key's last recorded use, shared with the entries
 	// cached before and after this one (see useMark).
@@ -124,7 +124,7 @@ func (a *authenticator) authenticate(ctx context.Context, r *http.Request, signe
 	if err != nil {
 		return nil, err
 	}
-	if err := a.verifier.VerifySecret(signed, e.secret, body); err != nil {
+	if err := a.verifier.VerifySecret(signed, &e.secret, body); err != nil {
 		return nil, sigError(err)
 	}
 	a.recordUse(e, signed.Scope)
@@ -177,7 +177,7 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
-	e.secret = sigv4.NewSecret(string(secret))
+	e.secret.Init(string(secret))
 	e.used = a.useMark(useKey{e.key.ID, ""})
 	a.cache.Store(strings.Clone(id), e)
 	if e.key.Status != store.StatusActive {

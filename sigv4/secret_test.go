@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -26,11 +27,23 @@ func signedIn(t testing.TB, secret, region, service string) *http.Request {
 func keptScopes(sec *Secret) []string {
 	var out []string
 	if ks := sec.keys.Load(); ks != nil {
-		for _, k := range *ks {
-			out = append(out, k.region+"/"+k.service)
+		for _, k := range ks.keys[:ks.n] {
+			_, region, service := k.scope.fields()
+			out = append(out, region+"/"+service)
 		}
 	}
 	return out
+}
+
+// fields returns the date, region and service of id.
+func (id *scopeID) fields() (date, region, service string) {
+	b := id.b[:id.n]
+	var f [3]string
+	for i := range f {
+		n := int(b[0])
+		f[i], b = string(b[1:1+n]), b[1+n:]
+	}
+	return f[0], f[1], f[2]
 }
 
 // TestSecretKeepsScopes: VerifySecret keeps the derived keys of the last
@@ -73,6 +86,35 @@ func TestSecretKeepsScopes(t *testing.T) {
 	}
 	if v.keys.len() != 0 {
 		t.Errorf("VerifySecret filled the Verifier's cache (%d keys)", v.keys.len())
+	}
+}
+
+// TestSecretScopes: scopes that differ only in where their fields end
+// have different ids, and a scope too long to keep verifies, derived each
+// time.
+func TestSecretScopes(t *testing.T) {
+	t.Parallel()
+	a, _ := packScope(&Scope{Date: "20150830", Region: "us-east-1i", Service: "am"})
+	b, _ := packScope(&Scope{Date: "20150830", Region: "us-east-1", Service: "iam"})
+	if a == b {
+		t.Error("two scopes packed alike")
+	}
+	if id, ok := packScope(&Scope{Date: "20150830", Region: "us-east-1", Service: "iam"}); !ok || id != b {
+		t.Error("a scope packed differently twice")
+	}
+	v := NewVerifier(fixedClock(vecTime), Options{})
+	sec := NewSecret(vecSecret)
+	long := strings.Repeat("x", maxScopeID)
+	for range 2 {
+		if err := verifySecret(v, signedIn(t, vecSecret, long, "ivs"), sec); err != nil {
+			t.Fatalf("a long region: %v", err)
+		}
+		if err := verifySecret(v, signedIn(t, "other-secret", long, "ivs"), sec); !errors.Is(err, SignatureDoesNotMatch) {
+			t.Fatalf("a long region, another secret: err = %v", err)
+		}
+	}
+	if got := keptScopes(sec); len(got) != 0 {
+		t.Errorf("kept %v", got)
 	}
 }
 
@@ -129,5 +171,26 @@ func TestSecretEqual(t *testing.T) {
 		if got := sec.Equal(tc.in); got != tc.want {
 			t.Errorf("Equal(%q) = %v, want %v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestSecretInit: a Secret made by Init, as a field of another struct,
+// verifies and keeps its keys as one of NewSecret does.
+func TestSecretInit(t *testing.T) {
+	t.Parallel()
+	var owner struct {
+		id  string
+		sec Secret
+	}
+	owner.sec.Init(vecSecret)
+	v := NewVerifier(fixedClock(vecTime), Options{})
+	if err := verifySecret(v, signedIn(t, vecSecret, "us-west-2", "ivs"), &owner.sec); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(keptScopes(&owner.sec)); got != "[us-west-2/ivs]" {
+		t.Errorf("kept %s", got)
+	}
+	if !owner.sec.Equal(vecSecret) || owner.sec.Equal("other") {
+		t.Error("Equal")
 	}
 }
