@@ -68,14 +68,20 @@ type sessionEntry struct {
 }
 
 // keyEntry is a cached access key with its opened secret and its owner.
+// What every request reads comes first, in the entry's first cache lines:
+// under load, with thousands of keys in use, each line is a likely miss.
 type keyEntry struct {
-	gen       uint64
-	key       store.AccessKey
-	secret    sigv4.Secret // with its derived signing keys
-	principal policy.Principal
+	gen    uint64
+	active bool         // key.Status is Active
+	secret sigv4.Secret // with its derived signing keys
 	// used is the key's last recorded use, shared with the entries
-	// cached before and after this one (see useMark).
-	used *atomic.Int64
+	// cached before and after this one (see useMark); seen is the last
+	// use this entry saw recorded, so that most requests need not read
+	// used.
+	used      *atomic.Int64
+	seen      atomic.Int64
+	principal policy.Principal
+	key       store.AccessKey
 }
 
 // maxCachedKeys bounds the key cache, and maxCachedSessions the cache of
@@ -143,7 +149,7 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 	e, _ := a.cache.Load(id)
 	if e != nil && e.gen == gen && a.trusted() {
 		a.keyStats.Hit()
-		if e.key.Status != store.StatusActive {
+		if !e.active {
 			return nil, invalidToken()
 		}
 		return e, nil
@@ -179,8 +185,9 @@ func (a *authenticator) lookup(ctx context.Context, id string) (*keyEntry, error
 	}
 	e.secret.Init(string(secret))
 	e.used = a.useMark(useKey{e.key.ID, ""})
+	e.active = e.key.Status == store.StatusActive
 	a.cache.Store(strings.Clone(id), e)
-	if e.key.Status != store.StatusActive {
+	if !e.active {
 		return nil, invalidToken()
 	}
 	return e, nil
@@ -197,9 +204,14 @@ const usageInterval = time.Minute
 // on usage records.
 func (a *authenticator) recordUse(e *keyEntry, scope sigv4.Scope) {
 	now := a.now()
+	if t := e.seen.Load(); t != 0 && now.UnixNano()-t < int64(usageInterval) {
+		return // a use recorded less than an interval ago
+	}
 	if !claimUse(e.used, now) {
+		e.seen.Store(e.used.Load())
 		return
 	}
+	e.seen.Store(now.UnixNano())
 	id := e.key.ID
 	use := store.KeyUsage{At: now.UTC().Truncate(time.Second), Service: scope.Service, Region: scope.Region}
 	a.writeUse(func(ctx context.Context, tx store.Tx) error {

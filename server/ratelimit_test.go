@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -97,18 +98,32 @@ func TestThrottlingEvictsIdleBuckets(t *testing.T) {
 	}
 }
 
+// BenchmarkThrottlingAllow takes tokens of 1,024 principals' buckets in
+// turn, and of 500,000 principals' in random order (/cold): too many for
+// the processor's caches, as under load, where other requests' memory
+// pushes the table out.
 func BenchmarkThrottlingAllow(b *testing.B) {
-	l := newLimiter(1e9, 1e9, time.Now)
-	keys := make([]string, 1024)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("arn:aws:iam::123456789012:user/u%d", i)
+	for _, tc := range []struct {
+		name string
+		keys int
+	}{{"", 1024}, {"cold", 500_000}} {
+		b.Run(tc.name, func(b *testing.B) {
+			l := newLimiter(1e9, 1e9, time.Now)
+			l.sweepEvery, l.maxPerShard = 1<<30, 1<<30
+			keys := make([]string, tc.keys)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("arn:aws:iam::123456789012:user/u%d", i)
+				l.allow(keys[i])
+			}
+			order := rand.New(rand.NewPCG(1, 2)).Perm(tc.keys)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					l.allow(keys[order[i%len(keys)]])
+					i++
+				}
+			})
+		})
 	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			l.allow(keys[i%len(keys)])
-			i++
-		}
-	})
 }
