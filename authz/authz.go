@@ -120,7 +120,7 @@ type Authorizer struct {
 	// returns to a value a stale set holds.
 	gens  sync.Map
 	epoch atomic.Uint64
-	sets  *cachemap.Map[setKey, *cachedSet] // by principal
+	sets  *cachemap.Map[setKey, cachedSet] // by principal; held by value, one pointer fewer to follow
 
 	mu   sync.RWMutex
 	docs map[docKey]*policy.Compiled // document → compiled policy, under the id it was first compiled with
@@ -150,7 +150,7 @@ const (
 // New returns an Authorizer reading policies from st. The store must tell
 // the Authorizer of every change through Changed; WrapStore does that.
 func New(st store.Store) *Authorizer {
-	return &Authorizer{st: st, sets: cachemap.New[setKey, *cachedSet](maxCachedSets, setKey.shardHash), docs: map[docKey]*policy.Compiled{}}
+	return &Authorizer{st: st, sets: cachemap.New[setKey, cachedSet](maxCachedSets, setKey.shardHash), docs: map[docKey]*policy.Compiled{}}
 }
 
 // WrapStore returns st wrapped so that every committed write invalidates
@@ -308,8 +308,8 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	key := principalKey(c)
 	g := a.gen(c.Principal.Account)
 	gen, epoch := g.Load(), a.epoch.Load()
-	e, _ := a.sets.Load(key)
-	if e != nil && e.gen == gen && e.epoch == epoch && cacheable(c) && a.trusted() {
+	e, ok := a.sets.Load(key)
+	if ok && e.gen == gen && e.epoch == epoch && cacheable(c) && a.trusted() {
 		a.stats.Hit()
 		return e.set, nil
 	}
@@ -325,7 +325,7 @@ func (a *Authorizer) setFor(ctx context.Context, c *Caller) (*policy.Set, error)
 	// The key's strings are the principal's and the session's, which
 	// outlive the request (none points into it).
 	if cacheable(c) && g.Load() == gen && a.epoch.Load() == epoch {
-		a.sets.Store(key, &cachedSet{gen: gen, epoch: epoch, set: set})
+		a.sets.Store(key, cachedSet{gen: gen, epoch: epoch, set: set})
 	}
 	return set, nil
 }

@@ -15,7 +15,7 @@ import (
 // returns are shared by every caller: read only. A Memo is safe for
 // concurrent use; it forgets everything when it holds max records.
 type Memo[T any] struct {
-	m *cachemap.Map[memoKey, *memoEntry[T]]
+	m *cachemap.Map[memoKey, memoEntry[T]] // by value: one pointer fewer to follow
 }
 
 type memoKey struct{ account, key string }
@@ -31,7 +31,7 @@ type memoEntry[T any] struct {
 
 // NewMemo returns a Memo of at most max records.
 func NewMemo[T any](max int) *Memo[T] {
-	return &Memo[T]{m: cachemap.New[memoKey, *memoEntry[T]](max, memoKey.shardHash)}
+	return &Memo[T]{m: cachemap.New[memoKey, memoEntry[T]](max, memoKey.shardHash)}
 }
 
 // Decode returns the value of the record at account/key whose stored
@@ -44,7 +44,7 @@ func (m *Memo[T]) Decode(account, key string, raw []byte) (*T, error) {
 	if err := decodeRecord(account, key, raw, nil, v); err != nil {
 		return nil, err
 	}
-	m.m.Store(memoKey{account, key}, &memoEntry[T]{raw: bytes.Clone(raw), v: v})
+	m.m.Store(memoKey{account, key}, memoEntry[T]{raw: bytes.Clone(raw), v: v})
 	return v, nil
 }
 
