@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"strconv"
 )
 
 // mover holds the buffers of moving journal records into the store,
@@ -89,23 +88,20 @@ func (r *Recorder) addRecord(m *mover, rec journalRecord) {
 			r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
 			return
 		}
-		// The line's head is written from the entry's bytes; the batch
-		// needs the account, and the event id only of its newest line
-		// (storeMoved reads it from the head).
+		// The head is written from the entry's bytes; the batch needs
+		// the account only (storeBatch reads its newest event's id back
+		// from its line).
+		var eventID [36]byte
 		l.account, compact = m.account(account), c
-		m.text = strconv.AppendInt(m.text, rec.nanos, 10)
-		m.text = append(m.text, ' ')
-		m.text = appendFieldBytes(m.text, account)
-		m.text = appendFieldBytes(m.text, requestID)
-		m.text = append(appendUUID(m.text, eventUUID(id)), ' ')
+		m.text = appendLineHead(m.text, rec.nanos, account, requestID, appendUUID(eventID[:0], eventUUID(id)))
 	case kindCompact:
 		ev, err := r.opts.Expand(rec.payload)
 		if err != nil {
 			r.log.Warn("audit: skipped a journal record", "bytes", len(rec.payload), "err", err)
 			return
 		}
-		l.account, l.requestID, l.eventID, compact = ev.RecipientAccountID, ev.RequestID, ev.EventID, rec.payload
-		m.text = appendLineHead(m.text, rec.nanos, l.account, l.requestID, l.eventID)
+		l.account, compact = ev.RecipientAccountID, rec.payload
+		m.text = appendLineHead(m.text, rec.nanos, ev.RecipientAccountID, ev.RequestID, ev.EventID)
 	default:
 		r.log.Warn("audit: skipped a journal record of an unknown kind", "kind", rec.kind)
 		return

@@ -235,8 +235,9 @@ func (r *Recorder) append(kind byte, nanos int64, payload []byte) error {
 	}
 }
 
-// appendLineHead appends a stored line's fields before its record.
-func appendLineHead(b []byte, nanos int64, account, requestID, eventID string) []byte {
+// appendLineHead appends a stored line's fields before its record, given
+// as strings or, by the mover, as the bytes of a journal entry.
+func appendLineHead[T string | []byte](b []byte, nanos int64, account, requestID, eventID T) []byte {
 	b = strconv.AppendInt(b, nanos, 10)
 	b = append(b, ' ')
 	b = appendField(b, account)
@@ -244,16 +245,8 @@ func appendLineHead(b []byte, nanos int64, account, requestID, eventID string) [
 	return appendField(b, eventID)
 }
 
-// appendField appends s (or "-" when empty) and a space.
-func appendField(b []byte, s string) []byte {
-	if s == "" {
-		s = "-"
-	}
-	return append(append(b, s...), ' ')
-}
-
-// appendFieldBytes is appendField of a field in bytes.
-func appendFieldBytes(b, f []byte) []byte {
+// appendField appends f (or "-" when empty) and a space.
+func appendField[T string | []byte](b []byte, f T) []byte {
 	if len(f) == 0 {
 		return append(b, '-', ' ')
 	}

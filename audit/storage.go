@@ -76,8 +76,9 @@ func parseBatchKey(k string) (oldest, newest int64, ok bool) {
 // releases stored it, its JSON; the empty account is "-".
 type line struct {
 	nanos int64
-	// account, requestID and eventID are the head's fields; a line the
-	// mover builds has its account only (its raw head has all three).
+	// account, requestID and eventID are the head's fields, as
+	// parseLine reads them; a line the mover builds has its account only
+	// (its raw head has all three).
 	account, requestID, eventID string
 	raw                         []byte
 	// json is the event's JSON, or rec its record (escaped, entry.go)
@@ -203,14 +204,11 @@ func storeBatch(ctx context.Context, st store.Store, enc *zstd.Encoder, lines []
 			buf.packed = enc.EncodeAll(buf.raw, slices.Grow(buf.packed, len(buf.raw)/4))
 			val = buf.packed
 		}
+		// A batch is named after its newest event, whose id its line's
+		// head holds.
 		newest := ls[len(ls)-1]
-		id := newest.eventID
-		if id == "" { // the mover's lines carry their event id in their head only
-			if l, ok := parseLine(newest.raw); ok {
-				id = l.eventID
-			}
-		}
-		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, id), val})
+		head, _ := parseLine(newest.raw)
+		recs = append(recs, rec{Partition(acct.name), batchKey(ls[0].nanos, newest.nanos, head.eventID), val})
 	}
 	err := st.Update(ctx, func(tx store.Tx) error {
 		for _, r := range recs {

@@ -14,6 +14,7 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // numShards is the number of shards of a Map, a power of two.
@@ -33,7 +34,7 @@ type shard[K comparable, V any] struct {
 	mu sync.RWMutex
 	m  map[K]V
 	// The rest of a 64-byte cache line, so that shards do not share one.
-	_ [64 - 24 - 8]byte
+	_ [64 - unsafe.Sizeof(sync.RWMutex{}) - unsafe.Sizeof(uintptr(0))]byte
 }
 
 // New returns a Map of at most max entries. hash picks a key's shard:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 func TestMap(t *testing.T) {
@@ -111,4 +112,11 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		lookups(b, func(k string) bool { _, ok := m.Load(k); return ok })
 	})
+}
+
+// TestShardSize: a shard fills one 64-byte cache line.
+func TestShardSize(t *testing.T) {
+	if n := unsafe.Sizeof(shard[string, int]{}); n != 64 {
+		t.Errorf("a shard is %d bytes", n)
+	}
 }

@@ -84,8 +84,8 @@ func (ex *exchange) Action() string {
 // that exchangeStates hands from one request to the next. serveExchange
 // resets it before it goes back, so that it holds nothing of the request
 // before; nothing keeps a pointer into it once the request is recorded
-// and reported (finish). A key's usage write, which outlives the request, runs on a
-// context of its own (authenticator.writeUse).
+// and reported (finish). A key's usage write, which outlives the request,
+// runs on a context of its own (authenticator.writeUse).
 type exchangeState struct {
 	ex exchange
 	sw statusWriter

@@ -60,8 +60,11 @@ type limiter struct {
 // keys would share a bucket only if their hashes were equal, which the
 // process's random seed keeps a client from arranging.
 type limiterShard struct {
-	mu      sync.Mutex
-	buckets map[uint64]*bucket
+	mu sync.Mutex
+	// buckets holds the buckets themselves, not pointers to them: under
+	// load, with thousands of principals, one memory access fewer a
+	// request (BenchmarkThrottlingAllow/cold).
+	buckets map[uint64]bucket
 	added   int // buckets added since the last sweep
 }
 
@@ -81,7 +84,7 @@ func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
 		sweepEvery: sweepEvery, maxPerShard: maxBucketsPerShard, seed: maphash.MakeSeed()}
 	l.full = time.Duration(l.burst / l.rate)
 	for i := range l.shards {
-		l.shards[i].buckets = map[uint64]*bucket{}
+		l.shards[i].buckets = map[uint64]bucket{}
 	}
 	return l
 }
@@ -97,20 +100,20 @@ func (l *limiter) allow(key string) bool {
 	sh := &l.shards[h%limiterShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	b := sh.buckets[h]
-	if b == nil {
+	b, ok := sh.buckets[h]
+	if !ok {
 		sh.add(l, now)
-		b = &bucket{tokens: l.burst, last: now}
-		sh.buckets[h] = b
+		b = bucket{tokens: l.burst, last: now}
 	} else if now > b.last {
 		b.tokens = math.Min(l.burst, b.tokens+float64(now-b.last)*l.rate)
 		b.last = now
 	}
-	if b.tokens < 1 {
-		return false
+	allowed := b.tokens >= 1
+	if allowed {
+		b.tokens--
 	}
-	b.tokens--
-	return true
+	sh.buckets[h] = b
+	return allowed
 }
 
 // add makes room for a new bucket: every sweepEvery additions it drops
